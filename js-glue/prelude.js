@@ -1,0 +1,57 @@
+  /* UTF-8 TextEncoder/TextDecoder for hosts that lack them (a bare V8 8.4 context has neither).
+     The host's own classes are used when present; nothing global is assigned or replaced. */
+  const TextEncoder = HostTextEncoder || class {
+    encode(text) {
+      const s = String(text === undefined ? '' : text);
+      const out = [];
+      for (let i = 0; i < s.length; i++) {
+        let c = s.charCodeAt(i);
+        if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+          const d = s.charCodeAt(i + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+        }
+        if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
+        if (c < 0x80) out.push(c);
+        else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+        else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+        else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      }
+      return new Uint8Array(out);
+    }
+  };
+  const TextDecoder = HostTextDecoder || class {
+    decode(bytes) {
+      if (bytes === undefined) return '';
+      const units = [];
+      let out = '';
+      for (let i = 0; i < bytes.length;) {
+        const b = bytes[i++];
+        let c;
+        if (b < 0x80) c = b;
+        else if (b >= 0xf0) c = ((b & 7) << 18) | ((bytes[i++] & 63) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
+        else if (b >= 0xe0) c = ((b & 15) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
+        else c = ((b & 31) << 6) | (bytes[i++] & 63);
+        if (c >= 0x10000) { c -= 0x10000; units.push(0xd800 + (c >> 10), 0xdc00 + (c & 1023)); } else units.push(c);
+        if (units.length > 8192) { out += String.fromCharCode.apply(null, units); units.length = 0; }
+      }
+      return out + String.fromCharCode.apply(null, units);
+    }
+  };
+
+  /** Decodes standard base64 (atob may be missing on the host). */
+  function base64Decode(text) {
+    const map = new Uint8Array(128);
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    for (let i = 0; i < 64; i++) map[alphabet.charCodeAt(i)] = i;
+    const clean = text.replace(/=+$/, '');
+    const out = new Uint8Array((clean.length * 3) >> 2);
+    let o = 0;
+    for (let i = 0; i < clean.length; i += 4) {
+      const n = (map[clean.charCodeAt(i)] << 18) | (map[clean.charCodeAt(i + 1)] << 12) |
+        (map[clean.charCodeAt(i + 2)] << 6) | map[clean.charCodeAt(i + 3)];
+      out[o++] = n >> 16;
+      if (o < out.length) out[o++] = (n >> 8) & 255;
+      if (o < out.length) out[o++] = n & 255;
+    }
+    return out;
+  }

@@ -1,0 +1,257 @@
+/// <reference path="./host.d.ts" />
+// The ELMA365 shim: the six contract functions, driving the Rust core's step machine
+// (see src/engine.rs). The core decides everything; the shim only performs what a step asks:
+// storage writes, storage reads, one fetch under a timeout, and then resumes the core.
+
+/** The shim's internals, reachable by tests and the sandbox as `__elma365voip`. */
+const __elma365voip = (function () {
+  type Pairs = Array<[string, string]>;
+  interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
+  interface WireStep {
+    state?: string;
+    fetch?: WireRequest;
+    get?: string[];
+    set?: Array<[string, string | null]>;
+    result?: unknown;
+    error?: { kind: string; message: string };
+  }
+  interface Outcome {
+    response?: { status: number; headers: Pairs; body: string };
+    failure?: { code: string; message: string; timedOut: boolean };
+  }
+  const MAX_STEPS = 16;
+  /** Storage used when the host has none (tests and the sandbox without Namespace.storage). */
+  const memoryStorage: Record<string, string> = {};
+
+  function settingsJson(): string {
+    const data = typeof Namespace !== 'undefined' && Namespace && Namespace.params ? Namespace.params.data : {};
+    try {
+      return JSON.stringify(data || {});
+    } catch (e) {
+      return '{}';
+    }
+  }
+
+  function hostStorage(): HostStorage | undefined {
+    return typeof Namespace !== 'undefined' && Namespace && Namespace.storage ? Namespace.storage : undefined;
+  }
+
+  async function storageGet(key: string): Promise<string | null> {
+    const s = hostStorage();
+    const v = s ? await s.getItem(key) : memoryStorage[key];
+    return typeof v === 'string' && v !== '' ? v : null;
+  }
+
+  async function storageSet(key: string, value: string | null): Promise<void> {
+    const s = hostStorage();
+    if (!s) {
+      if (value === null) delete memoryStorage[key];
+      else memoryStorage[key] = value;
+    } else if (value === null && typeof s.removeItem === 'function') {
+      await s.removeItem(key);
+    } else {
+      await s.setItem(key, value === null ? '' : value);
+    }
+  }
+
+  /** The error's code and message, from the error itself or its `cause` (undici nests them). */
+  function describeError(e: unknown): { code: string; message: string } {
+    const err = (e || {}) as { code?: unknown; errno?: unknown; type?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+    const cause = err.cause || {};
+    const code = String(cause.code || err.code || err.errno || (err.type === 'system' ? '' : err.type) || '');
+    const parts = [err.message, cause.message].filter((m) => typeof m === 'string' && m !== '') as string[];
+    return { code, message: parts.join(': ') || String(e) };
+  }
+
+  /**
+   * Performs one request with the host's fetch, under the step's timeout. The timeout is enforced
+   * here (Node 14 has no AbortController, and the host's fetch polyfill may ignore a signal); the
+   * polyfill's own `timeout` option and an AbortSignal are passed as well where they exist.
+   */
+  async function perform(req: WireRequest): Promise<Outcome> {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of req.headers) headers[k] = v;
+    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+    const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
+    if (req.body !== undefined) init.body = req.body;
+    if (controller) init.signal = controller.signal;
+    let timer: unknown;
+    const timedOut = new Promise<Outcome>((resolve) => {
+      if (typeof setTimeout !== 'function') return;
+      timer = setTimeout(() => {
+        if (controller) controller.abort();
+        resolve({ failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } });
+      }, req.timeoutMs);
+    });
+    const work = (async (): Promise<Outcome> => {
+      try {
+        const r = await fetch(req.url, init);
+        const body = await r.text();
+        const respHeaders: Pairs = [];
+        r.headers.forEach((value, key) => respHeaders.push([String(key).toLowerCase(), String(value)]));
+        return { response: { status: r.status, headers: respHeaders, body } };
+      } catch (e) {
+        return { failure: { ...describeError(e), timedOut: false } };
+      }
+    })();
+    try {
+      return await Promise.race([work, timedOut]);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  /** Runs one contract call to completion through the core's steps. */
+  async function run(op: Record<string, unknown>): Promise<unknown> {
+    const core = __elma365voipCore();
+    const settings = settingsJson();
+    let step = JSON.parse(core.start(settings, JSON.stringify(op), Date.now())) as WireStep;
+    for (let n = 0; n <= MAX_STEPS; n++) {
+      for (const [k, v] of step.set || []) await storageSet(k, v);
+      if (step.error) throw new Error(step.error.message);
+      if (step.state === undefined) return step.result;
+      const input: { storage: Record<string, string | null>; response?: Outcome } = { storage: {} };
+      for (const k of step.get || []) input.storage[k] = await storageGet(k);
+      if (step.fetch) input.response = await perform(step.fetch);
+      step = JSON.parse(core.resume(settings, step.state, JSON.stringify(input), Date.now())) as WireStep;
+    }
+    throw new Error(`elma365-voip: ${String(op.op)} did not finish in ${MAX_STEPS} steps`);
+  }
+
+  function pairsOf(value: unknown): Pairs {
+    const out: Pairs = [];
+    if (!value || typeof value !== 'object') return out;
+    const add = (k: unknown, v: unknown) => {
+      if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
+      else if (v !== undefined && v !== null) out.push([String(k), String(v)]);
+    };
+    const withForEach = value as { forEach?: (cb: (v: unknown, k: unknown) => void) => void };
+    if (typeof withForEach.forEach === 'function' && !Array.isArray(value)) withForEach.forEach((v, k) => add(k, v));
+    else for (const k of Object.keys(value as object)) add(k, (value as Record<string, unknown>)[k]);
+    return out;
+  }
+
+  /** The webhook request as plain values: raw body text is kept byte-for-byte for signatures. */
+  function normaliseRequest(request: FetchRequest): Record<string, unknown> {
+    const r = (request || {}) as FetchRequest;
+    let body: string | undefined;
+    let bodyNotString = false;
+    if (typeof r.body === 'string') body = r.body;
+    else if (r.body instanceof Uint8Array) body = new TextDecoderLike().decode(r.body);
+    else if (r.body !== undefined && r.body !== null) bodyNotString = true;
+    return { method: String(r.method || ''), headers: pairsOf(r.headers), body, bodyNotString, query: pairsOf(r.query) };
+  }
+
+  /** Minimal UTF-8 decoding for a binary body, without depending on a host TextDecoder. */
+  class TextDecoderLike {
+    decode(bytes: Uint8Array): string {
+      let s = '';
+      for (let i = 0; i < bytes.length; i++) s += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+      try {
+        return decodeURIComponent(s);
+      } catch (e) {
+        return String.fromCharCode.apply(null, Array.from(bytes));
+      }
+    }
+  }
+
+  /** The host enum member with this canonical name, or undefined when the host has no such member. */
+  function member(enumObj: Record<string, unknown> | undefined, name: string): unknown {
+    if (!enumObj) return undefined;
+    if (Object.prototype.hasOwnProperty.call(enumObj, name)) return enumObj[name];
+    const key = Object.keys(enumObj).find((k) => k.toLowerCase() === name.toLowerCase());
+    return key === undefined ? undefined : enumObj[key];
+  }
+
+  const enums = () => ({
+    event: typeof VoipWebhookEvent !== 'undefined' ? VoipWebhookEvent : undefined,
+    direction: typeof VoipCallDirection !== 'undefined' ? VoipCallDirection : undefined,
+    disposition: typeof VoipCallDisposition !== 'undefined' ? VoipCallDisposition : undefined,
+  });
+
+  function disposition(name: string): unknown {
+    const e = enums().disposition;
+    const m = member(e, name);
+    return m !== undefined ? m : member(e, 'Unknown');
+  }
+
+  function hostResponse(r: { status: number; contentType: string; body: string }): unknown {
+    if (typeof HttpResponse !== 'function') return { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
+    let res = new HttpResponse().status(r.status);
+    if (typeof res.header === 'function') res = res.header('Content-Type', r.contentType);
+    else if (typeof res.contentType === 'function') res = res.contentType(r.contentType);
+    return res.content(r.body);
+  }
+
+  interface CoreEvent { event: string; direction: string; disposition: string; srcPhone: string; dstPhone: string; callId: string }
+  interface CoreRecord extends Omit<CoreEvent, 'event'> { call: unknown; duration: number }
+  interface CoreWebhook { event?: CoreEvent; callRecord?: CoreRecord; response: { status: number; contentType: string; body: string } }
+
+  /** Maps the core's canonical names onto the host's enums; drops what the host cannot express. */
+  function toHost(result: CoreWebhook): VoipWebhookParseResult {
+    const out: VoipWebhookParseResult = { response: hostResponse(result.response) };
+    const e = result.event;
+    if (e) {
+      const kind = member(enums().event, e.event);
+      const direction = member(enums().direction, e.direction);
+      if (kind !== undefined && direction !== undefined) {
+        out.event = { event: kind, direction, disposition: disposition(e.disposition), srcPhone: e.srcPhone, dstPhone: e.dstPhone, callId: e.callId };
+      }
+    }
+    const c = result.callRecord;
+    if (c) {
+      const direction = member(enums().direction, c.direction);
+      if (direction !== undefined) {
+        out.callRecord = {
+          call: c.call, callId: c.callId, direction, disposition: disposition(c.disposition),
+          srcPhone: c.srcPhone, dstPhone: c.dstPhone, duration: c.duration,
+        };
+      }
+    }
+    return out;
+  }
+
+  return {
+    run,
+    parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> =>
+      toHost((await run({ op: 'parseWebhook', request: normaliseRequest(request) })) as CoreWebhook),
+    /** Instantiates the core now (cold start); returns its version. */
+    warmUp: (): string => __elma365voipCore().version(),
+    /** The settings field table, as the core defines it. */
+    settingsSchema: (): unknown => JSON.parse(__elma365voipCore().settingsSchema()),
+  };
+})();
+
+/** «Проверить соединение»: reaches the PBX and says what it found, or why not. Never throws. */
+async function VoipTestConnection(): Promise<VoipTestConnectionResult> {
+  try {
+    return (await __elma365voip.run({ op: 'testConnection' })) as VoipTestConnectionResult;
+  } catch (e) {
+    return { success: false, failReason: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** «Настроить»: the PBX users for the user-mapping table. */
+async function VoipGetMembers(): Promise<VoipMember[]> {
+  return (await __elma365voip.run({ op: 'getMembers' })) as VoipMember[];
+}
+
+/** Click-to-call: the PBX rings `srcPhone` (the employee), then dials `dstPhone`. Never retried. */
+async function VoipGenerateCall(srcPhone: string, dstPhone: string): Promise<void> {
+  await __elma365voip.run({ op: 'generateCall', src: String(srcPhone || ''), dst: String(dstPhone || '') });
+}
+
+/** Every request to the module's webhook URL: verifies it, maps it to a call event and/or record. */
+async function VoipParseWebhookRequest(request: FetchRequest): Promise<VoipWebhookParseResult> {
+  return __elma365voip.parseWebhook(request);
+}
+
+/** A direct URL the user's browser can play for a call record's `call` data. */
+async function VoipGetCallLink(callData: any): Promise<string> {
+  return (await __elma365voip.run({ op: 'getCallLink', callData: callData === undefined ? null : callData })) as string;
+}
+
+/** Called on «Сохранить» and first publish: keeps the webhook URL in storage. */
+async function VoipOnWebhookUpdated(webhookUrl: string): Promise<void> {
+  await __elma365voip.run({ op: 'onWebhookUpdated', url: String(webhookUrl || '') });
+}

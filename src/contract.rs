@@ -1,0 +1,140 @@
+//! The ELMA365 telephony contract as Rust values. Enum members are canonical *names*; the shim maps
+//! each name onto the host's own `VoipWebhookEvent` / `VoipCallDirection` / `VoipCallDisposition`
+//! member at run time, and leaves an event out rather than send a wrong kind.
+
+use crate::http::WebhookResponse;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tsify::Tsify;
+
+/// One PBX user for ELMA365's user-mapping table. `id` is the same string events carry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+pub struct Member {
+    /// The PBX-side identity: Rostelecom PIN or Oktell login.
+    pub id: String,
+    /// A human name for the table.
+    pub name: String,
+}
+
+/// `VoipTestConnection`'s result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct TestResult {
+    /// Whether the PBX was reached and accepted us.
+    pub success: bool,
+    /// Why not, or on success a note of what was reached (ELMA365 shows it when present).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fail_reason: Option<String>,
+    /// On success: what we reached, e.g. "Oktell licence 1234567; directory: 4 users".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Canonical names of the call stages (members of the host's `VoipWebhookEvent`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+pub enum EventKind {
+    /// An incoming call rings an operator.
+    NotifyStart,
+    /// A call was answered.
+    NotifyAnswer,
+    /// An incoming call ended.
+    NotifyEnd,
+    /// An outgoing call started.
+    NotifyOutStart,
+    /// An outgoing call ended.
+    NotifyOutEnd,
+    /// An internal call.
+    NotifyInternal,
+}
+
+/// Canonical names of call directions (members of the host's `VoipCallDirection`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+pub enum Direction {
+    /// A client called us.
+    In,
+    /// We called a client.
+    Out,
+    /// Between two employees.
+    Internal,
+}
+
+/// Canonical names of call outcomes (members of the host's `VoipCallDisposition`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+pub enum Disposition {
+    /// Talked.
+    Answered,
+    /// The callee was busy.
+    Busy,
+    /// Nobody answered.
+    NoAnswer,
+    /// The caller gave up.
+    Cancel,
+    /// Technical failure.
+    Failed,
+    /// Not known (yet).
+    Unknown,
+}
+
+/// A call stage for ELMA365 (`VoipWebhookRequest`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// The stage.
+    pub event: EventKind,
+    /// The direction.
+    pub direction: Direction,
+    /// The outcome so far.
+    pub disposition: Disposition,
+    /// Caller: the client on incoming calls, the operator on outgoing ones.
+    pub src_phone: String,
+    /// Callee: the operator on incoming calls, the client on outgoing ones.
+    pub dst_phone: String,
+    /// The PBX's id of the whole call.
+    pub call_id: String,
+}
+
+/// A finished call for the activity stream (`VoipCallRecord`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct CallRecord {
+    /// What `VoipGetCallLink` will need; `null` when there is nothing to play.
+    #[tsify(type = "unknown")]
+    pub call: Value,
+    /// The PBX's id of the whole call.
+    pub call_id: String,
+    /// The direction.
+    pub direction: Direction,
+    /// The outcome.
+    pub disposition: Disposition,
+    /// Caller (see [`Event::src_phone`]).
+    pub src_phone: String,
+    /// Callee (see [`Event::dst_phone`]).
+    pub dst_phone: String,
+    /// Talk time in seconds.
+    pub duration: u32,
+}
+
+/// What `VoipParseWebhookRequest` returns, before the shim maps names to host enums.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookResult {
+    /// The call stage to show, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+    /// The finished call to store, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub call_record: Option<CallRecord>,
+    /// What the PBX receives.
+    pub response: WebhookResponse,
+}
+
+impl WebhookResult {
+    /// Only an answer to the PBX: no event, no record.
+    pub fn reply(response: WebhookResponse) -> WebhookResult {
+        WebhookResult {
+            event: None,
+            call_record: None,
+            response,
+        }
+    }
+}

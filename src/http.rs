@@ -1,0 +1,257 @@
+//! HTTP as plain values: requests the core wants sent, what came back, and the webhook request
+//! ELMA365 hands to the module. The shim turns these into `fetch` calls and back.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tsify::Tsify;
+
+/// A request the core wants the shim to send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpRequest {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// The absolute URL, query included.
+    pub url: String,
+    /// Header name/value pairs.
+    pub headers: Vec<(String, String)>,
+    /// The body, sent byte-for-byte (signatures cover it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// How long the shim waits for the answer, in milliseconds.
+    pub timeout_ms: u32,
+    /// Where the URL came from (a settings code), so failures can name it.
+    pub setting: String,
+    /// Who we talk to, for messages, e.g. "the Oktell server at http://h:4055".
+    pub target: String,
+}
+
+impl HttpRequest {
+    /// A `GET` of `url`.
+    pub fn get(url: String, timeout_sec: u32, setting: &str, target: String) -> HttpRequest {
+        HttpRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            timeout_ms: timeout_sec * 1000,
+            setting: setting.into(),
+            target,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> HttpRequest {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+/// What came back from the PBX: a response with any status.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers (names lowercased by the shim).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The body as text (binary bodies are never needed by the core).
+    #[serde(default)]
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// A header value by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_value(&self.headers, name)
+    }
+
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_str(self.body.trim_start_matches('\u{feff}')).ok()
+    }
+
+    /// The first `max` characters of the body on one line, for messages.
+    pub fn snippet(&self, max: usize) -> String {
+        snippet(&self.body, max)
+    }
+}
+
+/// A fetch that produced no HTTP response at all.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct Failure {
+    /// The error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, ...), from the error or its cause.
+    #[serde(default)]
+    pub code: String,
+    /// The error message.
+    #[serde(default)]
+    pub message: String,
+    /// Set when the shim's own timer fired.
+    #[serde(default)]
+    pub timed_out: bool,
+}
+
+impl Failure {
+    /// `message (code)` for use inside a sentence.
+    pub fn detail(&self) -> String {
+        let msg = snippet(&self.message, 160);
+        match (msg.is_empty(), self.code.is_empty()) {
+            (true, true) => "network error".into(),
+            (true, false) => self.code.clone(),
+            (false, true) => msg,
+            (false, false) if msg.contains(&self.code) => msg,
+            (false, false) => format!("{msg} ({})", self.code),
+        }
+    }
+}
+
+/// The result of performing an [`HttpRequest`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub enum Outcome {
+    /// An HTTP response arrived (any status).
+    Response(HttpResponse),
+    /// No response: network, TLS or timeout failure.
+    Failure(Failure),
+}
+
+/// The webhook request ELMA365 passes to `VoipParseWebhookRequest`, normalised by the shim.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookRequest {
+    /// HTTP method, if the host gave one.
+    #[serde(default)]
+    pub method: String,
+    /// Headers as pairs (any case).
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+    /// The raw body text, if the body was a string.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Set when the host handed a body that is not a string (the core cannot verify it).
+    #[serde(default)]
+    pub body_not_string: bool,
+    /// Query parameters as pairs (arrays flattened).
+    #[serde(default)]
+    pub query: Vec<(String, String)>,
+}
+
+impl WebhookRequest {
+    /// A header value by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header_value(&self.headers, name)
+    }
+
+    /// The first query value for `name`.
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the module answers the PBX's webhook request with.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Content type of the body.
+    pub content_type: String,
+    /// The body.
+    pub body: String,
+}
+
+impl WebhookResponse {
+    /// A JSON answer.
+    pub fn json(status: u16, value: &Value) -> WebhookResponse {
+        WebhookResponse {
+            status,
+            content_type: "application/json; charset=utf-8".into(),
+            body: value.to_string(),
+        }
+    }
+
+    /// A plain-text answer.
+    pub fn text(status: u16, body: impl Into<String>) -> WebhookResponse {
+        WebhookResponse {
+            status,
+            content_type: "text/plain; charset=utf-8".into(),
+            body: body.into(),
+        }
+    }
+}
+
+/// Case-insensitive header lookup in a list of pairs.
+pub fn header_value<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Builds `base/path?k=v&...` with form-urlencoding.
+pub fn url_with_query(base: &str, path: &str, params: &[(&str, &str)]) -> String {
+    let mut url = format!("{base}/{}", path.trim_start_matches('/'));
+    if !params.is_empty() {
+        let query = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter())
+            .finish();
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+/// Parses `a=1&b=2` (form or query string) into pairs.
+pub fn parse_form(text: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(text.trim().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// One line of at most `max` characters of `text`, for quoting in messages.
+pub fn snippet(text: &str, max: usize) -> String {
+    let one_line: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out: String = one_line.chars().take(max).collect();
+    if one_line.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_with_query_encodes_values() {
+        assert_eq!(
+            url_with_query("http://h:4055", "wp_autocallstart", &[("user", "иван ов"), ("number", "+7 495")]),
+            "http://h:4055/wp_autocallstart?user=%D0%B8%D0%B2%D0%B0%D0%BD+%D0%BE%D0%B2&number=%2B7+495"
+        );
+        assert_eq!(url_with_query("http://h", "/x", &[]), "http://h/x");
+    }
+
+    #[test]
+    fn snippet_is_one_bounded_line() {
+        assert_eq!(snippet("a\nb\tc", 10), "a b c");
+        assert_eq!(snippet("abcdef", 3), "abc…");
+    }
+
+    #[test]
+    fn headers_are_case_insensitive() {
+        let r = WebhookRequest {
+            headers: vec![("x-client-id".into(), "1".into())],
+            ..Default::default()
+        };
+        assert_eq!(r.header("X-Client-ID"), Some("1"));
+    }
+}

@@ -1,0 +1,88 @@
+//! Oktell's server web API: authenticated command URLs and classified answers.
+
+use crate::error::VoipError;
+use crate::http::{url_with_query, HttpRequest, HttpResponse, Outcome};
+use crate::settings::{describe, OktellAuth, Settings};
+use base64::Engine as _;
+
+/// Who we talk to, for messages.
+pub fn target(s: &Settings) -> String {
+    format!("the Oktell server at {}", s.oktell().url)
+}
+
+/// `GET <oktellUrl>/<command>?params` with the configured auth (Basic header or `password=`).
+pub fn command(s: &Settings, command: &str, params: &[(&str, &str)]) -> HttpRequest {
+    let ok = s.oktell();
+    let mut params: Vec<(&str, &str)> = params.to_vec();
+    if let OktellAuth::QueryPassword(p) = &ok.auth {
+        params.push(("password", p));
+    }
+    let req = HttpRequest::get(
+        url_with_query(&ok.url, command, &params),
+        s.timeout_sec,
+        "oktellUrl",
+        target(s),
+    );
+    match &ok.auth {
+        OktellAuth::Basic { login, password } => {
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"));
+            req.header("Authorization", format!("Basic {token}"))
+        }
+        _ => req,
+    }
+}
+
+/// Which settings to check when Oktell refuses us, worded for the auth mode in force.
+pub fn auth_hint(s: &Settings) -> String {
+    match &s.oktell().auth {
+        OktellAuth::None => format!(
+            "{} and {}: Oktell wants credentials (a Web-API user with «исполнение методов Web-API», or the QueryWebServerPassword)",
+            describe("oktellLogin"),
+            describe("oktellPassword")
+        ),
+        OktellAuth::QueryPassword(_) => format!(
+            "{} (sent as password=, it must equal QueryWebServerPassword); or set {} to use a Web-API user",
+            describe("oktellPassword"),
+            describe("oktellLogin")
+        ),
+        OktellAuth::Basic { .. } => format!(
+            "{} and {} (the user needs the «исполнение методов Web-API» privilege)",
+            describe("oktellLogin"),
+            describe("oktellPassword")
+        ),
+    }
+}
+
+/// The HTTP response to `what`, with network failures and 401/403 classified.
+pub fn response<'a>(
+    s: &Settings,
+    what: &str,
+    outcome: Option<&'a Outcome>,
+) -> Result<&'a HttpResponse, VoipError> {
+    match outcome {
+        Some(Outcome::Response(r)) if r.status == 401 || r.status == 403 => {
+            Err(VoipError::AuthRejected {
+                target: target(s),
+                settings: auth_hint(s),
+                detail: format!("HTTP {} on {what}", r.status),
+            })
+        }
+        Some(Outcome::Response(r)) => Ok(r),
+        Some(Outcome::Failure(f)) => Err(VoipError::from_failure(
+            f,
+            &target(s),
+            "oktellUrl",
+            s.timeout_sec,
+        )),
+        None => Err(VoipError::bad_input(format!(
+            "The module shim did not perform {what}."
+        ))),
+    }
+}
+
+/// Whether a response looks like an HTML page rather than an API answer.
+pub fn is_html(r: &HttpResponse) -> bool {
+    r.header("content-type").is_some_and(|c| c.contains("html"))
+        || r.body.trim_start().starts_with('<') && r.body.to_ascii_lowercase().contains("<html")
+}

@@ -1,0 +1,79 @@
+//! The Oktell user directory: the service script's JSON array or `login;name[;number]` lines.
+
+use crate::contract::Member;
+use serde_json::Value;
+
+/// Parses a directory in either documented shape. Errors name the offending line.
+pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
+    let text = text.trim_start_matches('\u{feff}').trim();
+    let mut out: Vec<Member> = Vec::new();
+    let mut push = |id: &str, name: &str| {
+        let id = id.trim();
+        let name = name.trim();
+        if !out.iter().any(|m| m.id == id) {
+            out.push(Member {
+                id: id.to_string(),
+                name: if name.is_empty() {
+                    id.to_string()
+                } else {
+                    name.to_string()
+                },
+            });
+        }
+    };
+    if text.starts_with('[') {
+        let items: Vec<Value> = serde_json::from_str(text)
+            .map_err(|e| format!("the JSON array does not parse ({e})"))?;
+        for (i, item) in items.iter().enumerate() {
+            let login = item
+                .get("login")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .unwrap_or("");
+            if login.is_empty() {
+                return Err(format!("item {} of the JSON array has no \"login\"", i + 1));
+            }
+            push(
+                login,
+                item.get("name").and_then(Value::as_str).unwrap_or(""),
+            );
+        }
+        return Ok(out);
+    }
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split(';');
+        let login = parts.next().unwrap_or("").trim();
+        if login.is_empty() || login.contains(char::is_whitespace) {
+            return Err(format!(
+                "line {} «{}» is not login;name[;number]",
+                i + 1,
+                crate::http::snippet(line, 40)
+            ));
+        }
+        push(login, parts.next().unwrap_or(""));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_lines_give_the_same_members() {
+        let a = parse_directory(r#"[{"login":"ivanov","name":"Иванов Иван","number":"101"},{"login":"petrov","name":""}]"#).unwrap();
+        let b = parse_directory("ivanov;Иванов Иван;101\r\n\r\npetrov\r\nivanov;dup\r\n").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a[1].name, "petrov");
+    }
+
+    #[test]
+    fn malformed_line_is_reported_by_number() {
+        let e = parse_directory("ivanov;Иван\n;no login\n").unwrap_err();
+        assert!(e.starts_with("line 2"), "{e}");
+    }
+}

@@ -1,0 +1,185 @@
+//! The Rostelecom integration API: signing, signed requests and checked responses.
+
+use crate::error::VoipError;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::settings::{describe, RostelecomSettings, Settings};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// `lowercase hex(SHA-256(client_id + body + sign_key))`, the manual's X-Client-Sign.
+pub fn sign(client_id: &str, body: &str, sign_key: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(client_id.as_bytes());
+    h.update(body.as_bytes());
+    h.update(sign_key.as_bytes());
+    let digest = h.finalize();
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));
+        out.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
+    }
+    out
+}
+
+/// Checks a received signature over the raw body in constant time (hex case-insensitive).
+pub fn verify(client_id: &str, body: &str, sign_key: &str, received: &str) -> bool {
+    let expected = sign(client_id, body, sign_key);
+    let received = received.trim().to_ascii_lowercase();
+    expected.as_bytes().ct_eq(received.as_bytes()).into()
+}
+
+/// Who we talk to, for messages.
+pub fn target(rt: &RostelecomSettings) -> String {
+    format!("the Rostelecom virtual PBX API at {}", rt.api_url)
+}
+
+/// A signed `POST <rtApiUrl>/<method>` carrying `body` exactly as given.
+pub fn request(s: &Settings, method: &str, body: String) -> HttpRequest {
+    let rt = s.rostelecom();
+    let signature = sign(&rt.client_id, &body, &rt.sign_key);
+    HttpRequest {
+        method: "POST".into(),
+        url: format!("{}/{method}", rt.api_url),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("X-Client-ID".into(), rt.client_id.clone()),
+            ("X-Client-Sign".into(), signature),
+        ],
+        body: Some(body),
+        timeout_ms: s.timeout_sec * 1000,
+        setting: "rtApiUrl".into(),
+        target: target(rt),
+    }
+}
+
+/// `result` as a number, whether it came as `0` or `"0"`.
+pub fn result_code(v: &Value) -> Option<i64> {
+    match v.get("result")? {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `resultMessage`, trimmed, if any.
+pub fn result_message(v: &Value) -> String {
+    v.get("resultMessage")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string()
+}
+
+fn auth_settings() -> String {
+    format!("{} and {}", describe("rtClientId"), describe("rtSignKey"))
+}
+
+fn looks_like_auth_failure(message: &str) -> bool {
+    let m = message.to_lowercase();
+    [
+        "sign",
+        "подпис",
+        "client",
+        "идентиф",
+        "auth",
+        "авториз",
+        "доступ",
+        "access",
+        "forbidden",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
+/// Checks an API answer: HTTP status, JSON shape and `result`. Returns the JSON on `result` 0.
+/// `method` names the API method for messages.
+pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, VoipError> {
+    let rt = s.rostelecom();
+    let json = resp.json().filter(|v| v.get("result").is_some());
+    if resp.status == 401 || resp.status == 403 {
+        let detail = json.as_ref().map(result_message).filter(|m| !m.is_empty());
+        return Err(VoipError::AuthRejected {
+            target: target(rt),
+            settings: auth_settings(),
+            detail: format!(
+                "HTTP {} on {method}{}",
+                resp.status,
+                detail.map(|d| format!(": {d}")).unwrap_or_default()
+            ),
+        });
+    }
+    let Some(json) = json else {
+        return Err(VoipError::NotPbx {
+            target: target(rt),
+            setting: "rtApiUrl",
+            detail: format!(
+                "HTTP {} on {method} with «{}» instead of a JSON result",
+                resp.status,
+                resp.snippet(80)
+            ),
+        });
+    };
+    match result_code(&json) {
+        Some(0) => Ok(json),
+        code => {
+            let message = result_message(&json);
+            let code = code.map_or_else(|| "?".to_string(), |c| c.to_string());
+            if looks_like_auth_failure(&message) {
+                return Err(VoipError::AuthRejected {
+                    target: target(rt),
+                    settings: auth_settings(),
+                    detail: format!("result {code} on {method}: {message}"),
+                });
+            }
+            Err(VoipError::provider(format!(
+                "The Rostelecom PBX refused {method}: result {code}{}",
+                if message.is_empty() {
+                    String::new()
+                } else {
+                    format!(", «{message}»")
+                }
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_matches_the_manuals_test_vector() {
+        let body =
+            r#"{"request_number": "+74951234567","from_sipuri": "test_user@cloudpbx.rt.ru"}"#;
+        assert_eq!(
+            sign(
+                "000003C405E6525C64C184258C44EC99",
+                body,
+                "00000716ABDA6D4DFF10F82BCBBFC532"
+            ),
+            "fc95a524342dc68df90f7488e6d821c5a8a3b667d585490b50ebf939f1202c36"
+        );
+    }
+
+    #[test]
+    fn verify_accepts_the_vector_and_rejects_changes() {
+        let body =
+            r#"{"request_number": "+74951234567","from_sipuri": "test_user@cloudpbx.rt.ru"}"#;
+        let id = "000003C405E6525C64C184258C44EC99";
+        let key = "00000716ABDA6D4DFF10F82BCBBFC532";
+        let good = "fc95a524342dc68df90f7488e6d821c5a8a3b667d585490b50ebf939f1202c36";
+        assert!(verify(id, body, key, good));
+        assert!(verify(id, body, key, &good.to_uppercase()));
+        assert!(!verify(id, &body.replace(": ", ":"), key, good));
+        assert!(!verify(id, body, key, &good[..63]));
+        assert!(!verify(id, body, key, ""));
+    }
+
+    #[test]
+    fn result_code_accepts_number_and_string() {
+        assert_eq!(result_code(&serde_json::json!({"result": "0"})), Some(0));
+        assert_eq!(result_code(&serde_json::json!({"result": -20})), Some(-20));
+        assert_eq!(result_code(&serde_json::json!({})), None);
+    }
+}

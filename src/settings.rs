@@ -1,0 +1,649 @@
+//! Module settings: the one machine-readable description of every field ([`FIELDS`]), and
+//! reading plus validating `Namespace.params.data` into [`Settings`].
+//!
+//! [`FIELDS`] is the single source of truth: validation messages take their labels from it, the
+//! sandbox renders its settings form from it (`settings_schema()` in the wasm API) and a test checks
+//! that the README's settings table says the same.
+
+use crate::error::VoipError;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Which PBX a field belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Used by both providers.
+    All,
+    /// Only for Oktell.
+    Oktell,
+    /// Only for the Rostelecom virtual PBX.
+    Rostelecom,
+}
+
+/// The value type an admin declares for a field in ELMA365.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A one-line string.
+    String,
+    /// A secret string (shown masked; never echoed in messages).
+    Secret,
+    /// A multi-line string.
+    Text,
+    /// A number.
+    Number,
+    /// One of a fixed list of strings.
+    Choice,
+}
+
+/// One settings field as the admin declares it on the module.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Field {
+    /// The fixed field code, read as `Namespace.params.data.<code>`.
+    pub code: &'static str,
+    /// The value type.
+    pub kind: Kind,
+    /// Which provider uses it.
+    pub scope: Scope,
+    /// The label in ELMA365's language.
+    pub label: &'static str,
+    /// English help text for the admin.
+    pub help: &'static str,
+    /// Whether the provider cannot work without it.
+    pub required: bool,
+    /// The value used when the field is empty.
+    pub default: &'static str,
+    /// An example value.
+    pub example: &'static str,
+    /// Allowed values, for [`Kind::Choice`].
+    pub choices: &'static [&'static str],
+}
+
+const fn field(code: &'static str, kind: Kind, scope: Scope, label: &'static str) -> Field {
+    Field {
+        code,
+        kind,
+        scope,
+        label,
+        help: "",
+        required: false,
+        default: "",
+        example: "",
+        choices: &[],
+    }
+}
+
+/// Every settings field, in the order the form shows them.
+pub const FIELDS: &[Field] = &[
+    Field {
+        help: "Which PBX this module talks to: oktell or rostelecom.",
+        required: true,
+        example: "rostelecom",
+        choices: &["oktell", "rostelecom"],
+        ..field("provider", Kind::Choice, Scope::All, "АТС")
+    },
+    Field {
+        help: "Timeout in seconds for every request to the PBX (1 to 60).",
+        default: "10",
+        example: "10",
+        ..field("requestTimeoutSec", Kind::Number, Scope::All, "Таймаут запроса, с")
+    },
+    Field {
+        help: "Country calling code used to normalise national numbers (8XXXXXXXXXX and 10-digit numbers for 7).",
+        default: "7",
+        example: "7",
+        ..field("countryCode", Kind::String, Scope::All, "Код страны")
+    },
+    Field {
+        help: "Shared secret Oktell must send to the webhook (token field or Basic-auth password). Empty = no check.",
+        example: "s3cr3t-2f9a",
+        ..field("webhookSecret", Kind::Secret, Scope::Oktell, "Секрет вебхука")
+    },
+    Field {
+        help: "Base URL of the Oktell server's web API: scheme, host and optional port, no path.",
+        required: true,
+        example: "http://192.168.0.1:4055",
+        ..field("oktellUrl", Kind::String, Scope::Oktell, "Адрес сервера Oktell")
+    },
+    Field {
+        help: "Oktell user with the «исполнение методов Web-API» privilege, for HTTP Basic auth. Empty = legacy password= mode.",
+        example: "elma365",
+        ..field("oktellLogin", Kind::String, Scope::Oktell, "Логин Web-API Oktell")
+    },
+    Field {
+        help: "Password of that user; without a login it is sent as the legacy password= query parameter.",
+        example: "",
+        ..field("oktellPassword", Kind::Secret, Scope::Oktell, "Пароль Web-API Oktell")
+    },
+    Field {
+        help: "Name of the Oktell service script that returns the user directory (see README).",
+        example: "ELMA365_Users",
+        ..field("oktellMembersScript", Kind::String, Scope::Oktell, "Сценарий справочника сотрудников")
+    },
+    Field {
+        help: "Static user directory when there is no script: one login;name[;number] per line.",
+        example: "ivanov;Иванов Иван;101",
+        ..field("oktellMembers", Kind::Text, Scope::Oktell, "Справочник сотрудников")
+    },
+    Field {
+        help: "Rostelecom API base URL; the test host is https://api-test.cloudpbx.rt.ru.",
+        default: "https://api.cloudpbx.rt.ru",
+        example: "https://api.cloudpbx.rt.ru",
+        ..field("rtApiUrl", Kind::String, Scope::Rostelecom, "Адрес API ВАТС")
+    },
+    Field {
+        help: "«Уникальный код идентификации» from the personal account (sent as X-Client-ID).",
+        required: true,
+        example: "000003C405E6525C64C184258C44EC99",
+        ..field("rtClientId", Kind::String, Scope::Rostelecom, "Код идентификации")
+    },
+    Field {
+        help: "«Уникальный ключ для подписи» from the personal account (signs and verifies X-Client-Sign).",
+        required: true,
+        example: "00000716ABDA6D4DFF10F82BCBBFC532",
+        ..field("rtSignKey", Kind::Secret, Scope::Rostelecom, "Ключ подписи")
+    },
+    Field {
+        help: "Optional IPv4 sent as ip_adress in get_record: Rostelecom binds a recording link to that address.",
+        example: "203.0.113.10",
+        ..field("rtRecordIp", Kind::String, Scope::Rostelecom, "IP для ссылок на записи")
+    },
+];
+
+/// Looks a field up by its code. Panics on an unknown code: codes are compile-time constants.
+pub fn field_by_code(code: &str) -> &'static Field {
+    FIELDS
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("unknown settings field {code}"))
+}
+
+/// `code («label»)`, the way every message names a field.
+pub fn describe(code: &str) -> String {
+    format!("{code} («{}»)", field_by_code(code).label)
+}
+
+/// The PBX the module is configured for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provider {
+    /// Oktell's server web API.
+    Oktell,
+    /// The Rostelecom virtual PBX.
+    Rostelecom,
+}
+
+/// How the module authenticates to Oktell's web API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OktellAuth {
+    /// No credentials.
+    None,
+    /// The legacy `password=` query parameter.
+    QueryPassword(String),
+    /// HTTP Basic as a Web-API user.
+    Basic {
+        /// The login.
+        login: String,
+        /// The password (may be empty).
+        password: String,
+    },
+}
+
+/// Oktell's settings, validated.
+#[derive(Clone, Debug)]
+pub struct OktellSettings {
+    /// Base URL without a trailing slash.
+    pub url: String,
+    /// The auth mode.
+    pub auth: OktellAuth,
+    /// Directory service script name, if set.
+    pub members_script: Option<String>,
+    /// Static directory text, if set.
+    pub members: Option<String>,
+}
+
+/// The Rostelecom settings, validated.
+#[derive(Clone, Debug)]
+pub struct RostelecomSettings {
+    /// API base URL without a trailing slash.
+    pub api_url: String,
+    /// X-Client-ID.
+    pub client_id: String,
+    /// The signing key.
+    pub sign_key: String,
+    /// Optional IPv4 for `get_record`.
+    pub record_ip: Option<String>,
+}
+
+/// All settings, validated for the chosen provider.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The provider.
+    pub provider: Provider,
+    /// Per-request timeout in seconds.
+    pub timeout_sec: u32,
+    /// Country calling code (digits).
+    pub country_code: String,
+    /// Webhook secret (Oktell), if set.
+    pub webhook_secret: Option<String>,
+    /// Oktell settings, when the provider is Oktell.
+    pub oktell: Option<OktellSettings>,
+    /// Rostelecom settings, when the provider is Rostelecom.
+    pub rostelecom: Option<RostelecomSettings>,
+}
+
+impl Settings {
+    /// The Oktell part; only called on the Oktell path.
+    pub fn oktell(&self) -> &OktellSettings {
+        self.oktell
+            .as_ref()
+            .expect("oktell settings on the oktell path")
+    }
+
+    /// The Rostelecom part; only called on the Rostelecom path.
+    pub fn rostelecom(&self) -> &RostelecomSettings {
+        self.rostelecom
+            .as_ref()
+            .expect("rostelecom settings on the rostelecom path")
+    }
+
+    /// Every secret value in force, so that messages can be scrubbed of them.
+    pub fn secrets(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        if let Some(s) = &self.webhook_secret {
+            out.push(s.as_str());
+        }
+        if let Some(o) = &self.oktell {
+            match &o.auth {
+                OktellAuth::QueryPassword(p) => out.push(p),
+                OktellAuth::Basic { password, .. } => out.push(password),
+                OktellAuth::None => {}
+            }
+        }
+        if let Some(r) = &self.rostelecom {
+            out.push(&r.sign_key);
+        }
+        out.retain(|s| !s.is_empty());
+        out
+    }
+
+    /// Parses and validates `Namespace.params.data` given as JSON text.
+    pub fn from_json(text: &str) -> Result<Settings, VoipError> {
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let empty = Map::new();
+        let map = value.as_object().unwrap_or(&empty);
+        Settings::from_map(map)
+    }
+
+    /// Parses and validates a settings object.
+    pub fn from_map(map: &Map<String, Value>) -> Result<Settings, VoipError> {
+        let r = Reader { map };
+        let provider = match r.text("provider").map(|p| p.to_ascii_lowercase()) {
+            None => {
+                return Err(VoipError::setting(
+                    "provider",
+                    "is empty: choose oktell or rostelecom",
+                ))
+            }
+            Some(p) if p == "oktell" => Provider::Oktell,
+            Some(p) if p == "rostelecom" || p == "rt" => Provider::Rostelecom,
+            Some(p) => {
+                return Err(VoipError::setting(
+                    "provider",
+                    format!("is «{}»: expected oktell or rostelecom", clip(&p)),
+                ))
+            }
+        };
+        let timeout_sec = match r.text("requestTimeoutSec") {
+            None => 10,
+            Some(t) => match t.parse::<u32>() {
+                Ok(n) if (1..=60).contains(&n) => n,
+                _ => {
+                    return Err(VoipError::setting(
+                        "requestTimeoutSec",
+                        format!(
+                            "is «{}»: expected a whole number of seconds from 1 to 60",
+                            clip(&t)
+                        ),
+                    ))
+                }
+            },
+        };
+        let country_code = match r.text("countryCode") {
+            None => "7".to_string(),
+            Some(c) => {
+                let c = c.trim_start_matches('+');
+                if c.is_empty()
+                    || c.len() > 3
+                    || !c.bytes().all(|b| b.is_ascii_digit())
+                    || c.starts_with('0')
+                {
+                    return Err(VoipError::setting(
+                        "countryCode",
+                        format!("is «{}»: expected 1 to 3 digits, e.g. 7", clip(c)),
+                    ));
+                }
+                c.to_string()
+            }
+        };
+        let mut settings = Settings {
+            provider,
+            timeout_sec,
+            country_code,
+            webhook_secret: r.raw_text("webhookSecret"),
+            oktell: None,
+            rostelecom: None,
+        };
+        match provider {
+            Provider::Oktell => {
+                let url = r.text("oktellUrl").ok_or_else(|| {
+                    VoipError::setting(
+                        "oktellUrl",
+                        "is empty: set the Oktell web server address, e.g. http://192.168.0.1:4055",
+                    )
+                })?;
+                let url = validate_base_url("oktellUrl", &url, false)?;
+                let password = r.raw_text("oktellPassword").unwrap_or_default();
+                let auth = match r.text("oktellLogin") {
+                    Some(login) => {
+                        if login.contains(':') {
+                            return Err(VoipError::setting(
+                                "oktellLogin",
+                                "contains «:», which HTTP Basic auth cannot carry",
+                            ));
+                        }
+                        OktellAuth::Basic { login, password }
+                    }
+                    None if !password.is_empty() => OktellAuth::QueryPassword(password),
+                    None => OktellAuth::None,
+                };
+                settings.oktell = Some(OktellSettings {
+                    url,
+                    auth,
+                    members_script: r.text("oktellMembersScript"),
+                    members: r.text("oktellMembers"),
+                });
+            }
+            Provider::Rostelecom => {
+                let api_url = r
+                    .text("rtApiUrl")
+                    .unwrap_or_else(|| field_by_code("rtApiUrl").default.to_string());
+                let api_url = validate_base_url("rtApiUrl", &api_url, true)?;
+                let client_id = r.text("rtClientId").ok_or_else(|| {
+                    VoipError::setting("rtClientId", "is empty: copy «Уникальный код идентификации» from the Rostelecom personal account")
+                })?;
+                if !client_id.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(VoipError::setting("rtClientId", "contains spaces or non-ASCII characters: copy it again from the personal account"));
+                }
+                let sign_key = r.text("rtSignKey").ok_or_else(|| {
+                    VoipError::setting("rtSignKey", "is empty: copy «Уникальный ключ для подписи» from the Rostelecom personal account")
+                })?;
+                if !sign_key.bytes().all(|b| b.is_ascii_graphic()) {
+                    return Err(VoipError::setting("rtSignKey", "contains spaces or non-ASCII characters: copy it again from the personal account"));
+                }
+                let record_ip = r.text("rtRecordIp");
+                if let Some(ip) = &record_ip {
+                    if !is_ipv4(ip) {
+                        return Err(VoipError::setting(
+                            "rtRecordIp",
+                            format!("is «{}»: expected an IPv4 address such as 203.0.113.10, or leave it empty", clip(ip)),
+                        ));
+                    }
+                }
+                settings.rostelecom = Some(RostelecomSettings {
+                    api_url,
+                    client_id,
+                    sign_key,
+                    record_ip,
+                });
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Reads trimmed string values out of the settings object, whatever JSON type they came as.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl Reader<'_> {
+    /// The trimmed value, or `None` when absent, null or blank.
+    fn text(&self, code: &str) -> Option<String> {
+        self.raw_text(code)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The value as a string; secrets keep inner characters but lose surrounding whitespace.
+    fn raw_text(&self, code: &str) -> Option<String> {
+        scalar_text(self.map.get(code)?)
+    }
+}
+
+/// A settings value as text. ELMA365 choice/category fields may arrive as `{code, name}` objects
+/// or one-element arrays, numbers as JSON numbers; all become strings here.
+fn scalar_text(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.trim().to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            // Not a whole number: keep a marker that fails validation without formatting floats.
+            (None, Some(_)) => "fractional".to_string(),
+            _ => return None,
+        },
+        Value::Bool(b) => b.to_string(),
+        Value::Array(a) if a.len() == 1 => return scalar_text(&a[0]),
+        Value::Object(o) => {
+            return ["code", "value", "name"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(scalar_text))
+        }
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+/// Shortens a user-typed value for quoting in a message.
+fn clip(s: &str) -> String {
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s.to_string()
+    }
+}
+
+/// Checks `scheme://host[:port]` with an optional trailing slash, and returns it without the slash.
+/// `allow_path` lets the Rostelecom URL carry a path prefix (some proxies need one).
+pub fn validate_base_url(
+    code: &'static str,
+    url: &str,
+    allow_path: bool,
+) -> Result<String, VoipError> {
+    let bad = |why: &str| VoipError::setting(code, format!("is «{}»: {why}", clip(url)));
+    let rest = if let Some(r) = url.strip_prefix("http://") {
+        r
+    } else if let Some(r) = url.strip_prefix("https://") {
+        r
+    } else {
+        return Err(bad("it must start with http:// or https://"));
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.contains('@') {
+        // Never quote it: the user part may hold a password.
+        return Err(VoipError::setting(
+            code,
+            "contains credentials: put them into the login and password fields, not into the URL",
+        ));
+    }
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority.ends_with(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b));
+    if !host_ok {
+        return Err(bad("the host name is missing or has invalid characters"));
+    }
+    if let Some(p) = port {
+        if p.parse::<u16>().map(|n| n == 0).unwrap_or(true) {
+            return Err(bad("the port must be a number from 1 to 65535"));
+        }
+    }
+    if url.contains('?') || url.contains('#') {
+        return Err(bad("remove the query string"));
+    }
+    let path = path.trim_end_matches('/');
+    if !path.is_empty() && !allow_path {
+        return Err(bad("give only scheme, host and port, without a path"));
+    }
+    Ok(format!(
+        "{}{}",
+        &url[..url.len() - rest.len() + authority.len()],
+        path
+    ))
+}
+
+/// Whether `s` is a dotted-quad IPv4 address.
+pub fn is_ipv4(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 4
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.len() <= 3
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && p.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<Settings, VoipError> {
+        Settings::from_map(v.as_object().unwrap())
+    }
+
+    #[test]
+    fn missing_provider_names_the_field_and_label() {
+        let e = parse(json!({})).unwrap_err().to_string();
+        assert!(e.contains("provider («АТС») is empty"), "{e}");
+    }
+
+    #[test]
+    fn provider_is_case_insensitive_and_trimmed() {
+        let s = parse(json!({"provider": " Rostelecom ", "rtClientId": "a", "rtSignKey": "b"}))
+            .unwrap();
+        assert_eq!(s.provider, Provider::Rostelecom);
+        assert_eq!(s.rostelecom().api_url, "https://api.cloudpbx.rt.ru");
+        assert_eq!(s.timeout_sec, 10);
+        assert_eq!(s.country_code, "7");
+    }
+
+    #[test]
+    fn empty_sign_key_message_matches_the_spec_and_has_no_secret() {
+        let e = parse(json!({"provider": "rostelecom", "rtClientId": "abc", "rtSignKey": "   "}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("rtSignKey («Ключ подписи») is empty"), "{e}");
+    }
+
+    #[test]
+    fn choice_fields_may_arrive_as_objects() {
+        let s = parse(json!({"provider": {"code": "oktell", "name": "Oktell"}, "oktellUrl": ["http://h:4055"], "requestTimeoutSec": 5})).unwrap();
+        assert_eq!(s.provider, Provider::Oktell);
+        assert_eq!(s.timeout_sec, 5);
+    }
+
+    #[test]
+    fn timeout_bounds_are_enforced() {
+        for bad in [json!(0), json!(61), json!("abc"), json!(2.5)] {
+            let e = parse(json!({"provider": "oktell", "oktellUrl": "http://h:4055", "requestTimeoutSec": bad}))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("requestTimeoutSec («Таймаут запроса, с»)"),
+                "{e}"
+            );
+        }
+        let s = parse(
+            json!({"provider": "oktell", "oktellUrl": "http://h:4055", "requestTimeoutSec": "30"}),
+        )
+        .unwrap();
+        assert_eq!(s.timeout_sec, 30);
+    }
+
+    #[test]
+    fn oktell_auth_mode_follows_login_and_password() {
+        let base = |extra: Value| {
+            let mut m = json!({"provider": "oktell", "oktellUrl": "http://10.0.0.1:4055/"});
+            m.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            parse(m).unwrap().oktell.unwrap()
+        };
+        assert_eq!(base(json!({})).auth, OktellAuth::None);
+        assert_eq!(
+            base(json!({"oktellPassword": "p"})).auth,
+            OktellAuth::QueryPassword("p".into())
+        );
+        assert_eq!(
+            base(json!({"oktellLogin": "svc", "oktellPassword": "p"})).auth,
+            OktellAuth::Basic {
+                login: "svc".into(),
+                password: "p".into()
+            }
+        );
+        assert_eq!(base(json!({})).url, "http://10.0.0.1:4055");
+    }
+
+    #[test]
+    fn oktell_url_with_path_or_bad_scheme_is_rejected() {
+        for bad in [
+            "10.0.0.1:4055",
+            "ftp://h",
+            "http://h:4055/api",
+            "http://user:pw@h",
+            "http://h:99999",
+            "http://",
+        ] {
+            let e = parse(json!({"provider": "oktell", "oktellUrl": bad}))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with("oktellUrl («Адрес сервера Oktell»)"),
+                "{bad}: {e}"
+            );
+            assert!(!e.contains("pw@"), "{e}");
+        }
+    }
+
+    #[test]
+    fn record_ip_must_be_ipv4() {
+        let e = parse(json!({"provider": "rostelecom", "rtClientId": "a", "rtSignKey": "b", "rtRecordIp": "1.2.3"}))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rtRecordIp"), "{e}");
+        assert!(is_ipv4("203.0.113.10") && !is_ipv4("256.1.1.1") && !is_ipv4("a.b.c.d"));
+    }
+
+    #[test]
+    fn secrets_lists_only_non_empty_secret_values() {
+        let s = parse(json!({"provider": "rostelecom", "rtClientId": "a", "rtSignKey": "KEY", "webhookSecret": ""})).unwrap();
+        assert_eq!(s.secrets(), vec!["KEY"]);
+    }
+
+    #[test]
+    fn every_field_has_a_label_and_help() {
+        for f in FIELDS {
+            assert!(!f.label.is_empty() && !f.help.is_empty(), "{}", f.code);
+        }
+    }
+}

@@ -1,0 +1,193 @@
+'use strict';
+// A stand-in for the ELMA365 server host (see ../shared/spec/elma365.md, "What a host harness for
+// tests must provide"). It transpiles pkg/elma365-voip.module.ts, evaluates it in a bare node:vm
+// context that holds only the ECMAScript built-ins, WebAssembly and ELMA365's globals, and hands
+// back the six contract functions. It also runs an "ELMA365 webhook endpoint": an HTTP server that
+// turns each request into a FetchRequest, calls VoipParseWebhookRequest and answers with its
+// response, the way ELMA365 does for a module's webhook URL.
+//
+// Runs unchanged on Node 14.16 (with node-fetch v2 as the host's fetch polyfill) and on Node 20
+// (with the native fetch).
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const vm = require('vm');
+
+const root = path.resolve(__dirname, '..', '..');
+const MODULE_TS = path.join(root, 'pkg', 'elma365-voip.module.ts');
+const MODULE_JS = path.join(root, 'target', 'harness', 'elma365-voip.module.js');
+
+/**
+ * The module script as JS. TypeScript is applied in the current process when it loads (it does
+ * on Node 20); otherwise the copy written by `node tests/harness/host.js --transpile` is used.
+ * The target is ESNext so that nothing is down-levelled: syntax Node 14 lacks would fail here.
+ */
+function moduleSource() {
+  const tsMtime = fs.statSync(MODULE_TS).mtimeMs;
+  if (fs.existsSync(MODULE_JS) && fs.statSync(MODULE_JS).mtimeMs >= tsMtime) return fs.readFileSync(MODULE_JS, 'utf8');
+  let ts;
+  try {
+    ts = require('typescript');
+  } catch (e) {
+    throw new Error(`cannot transpile the module script here (${e.message}); run "node tests/harness/host.js --transpile" on a current Node first`);
+  }
+  const js = ts.transpileModule(fs.readFileSync(MODULE_TS, 'utf8'), {
+    compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.None, removeComments: false },
+    reportDiagnostics: false,
+  }).outputText;
+  fs.mkdirSync(path.dirname(MODULE_JS), { recursive: true });
+  fs.writeFileSync(MODULE_JS, js);
+  return js;
+}
+
+/** The host's fetch: native where the runtime has it, else node-fetch v2 (ELMA365 uses a polyfill). */
+function hostFetch() {
+  if (typeof globalThis.fetch === 'function') return globalThis.fetch.bind(globalThis);
+  return require('node-fetch');
+}
+
+/** ELMA365's HttpResponse builder: `new HttpResponse().status(200).content('x')` or `.json(obj)`. */
+class HttpResponse {
+  constructor() {
+    this._status = 200;
+    this._headers = {};
+    this._body = '';
+  }
+  status(code) { this._status = code; return this; }
+  header(name, value) { this._headers[name] = value; return this; }
+  content(text) { this._body = String(text); return this; }
+  json(value) { this._headers['Content-Type'] = 'application/json'; this._body = JSON.stringify(value); return this; }
+}
+
+/** The host's enums, by the presumed names (see spec). `partial: true` leaves some members out. */
+function makeEnums(partial) {
+  const VoipWebhookEvent = { NotifyStart: 'notify_start', NotifyAnswer: 'notify_answer', NotifyEnd: 'notify_end', NotifyOutStart: 'notify_out_start', NotifyOutEnd: 'notify_out_end', NotifyInternal: 'notify_internal' };
+  const VoipCallDisposition = { Answered: 'answered', Busy: 'busy', NoAnswer: 'no_answer', Cancel: 'cancel', Failed: 'failed', Unknown: 'unknown' };
+  const VoipCallDirection = { In: 'in', Out: 'out', Internal: 'internal' };
+  if (partial) {
+    delete VoipWebhookEvent.NotifyInternal;
+    delete VoipCallDisposition.Busy;
+    delete VoipCallDisposition.NoAnswer;
+  }
+  return { VoipWebhookEvent, VoipCallDisposition, VoipCallDirection };
+}
+
+/** `Namespace.storage`: async getItem/setItem over a Map the test can inspect. */
+function makeStorage() {
+  const map = new Map();
+  return {
+    map,
+    async getItem(key) { return map.has(key) ? map.get(key) : undefined; },
+    async setItem(key, value) { map.set(key, String(value)); },
+  };
+}
+
+/**
+ * Loads the module like ELMA365 does. Options:
+ *   settings    Namespace.params.data
+ *   storage     a storage object (default: a fresh in-memory one)
+ *   fetch       the fetch to expose (default: hostFetch())
+ *   enums       'full' | 'partial' | 'none'
+ *   httpResponse false to leave HttpResponse out
+ * Returns { fns, storage, settings, context, evaluateMs, instantiateMs }.
+ */
+function loadModule(opts = {}) {
+  const settings = Object.assign({}, opts.settings || {});
+  const storage = opts.storage || makeStorage();
+  const globals = {
+    Namespace: { params: { data: settings }, storage },
+    fetch: opts.fetch || hostFetch(),
+    btoa: (s) => Buffer.from(String(s), 'binary').toString('base64'),
+    console,
+    // Node's timers: the ELMA365 runtime is Node, where they are globals; the shim uses them
+    // for request timeouts and degrades to the fetch polyfill's own timeout without them.
+    setTimeout,
+    clearTimeout,
+  };
+  if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
+  if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
+  const context = vm.createContext(globals);
+  const source = moduleSource();
+  const t0 = process.hrtime.bigint();
+  vm.runInContext(source, context, { filename: 'elma365-voip.module.js' });
+  const t1 = process.hrtime.bigint();
+  vm.runInContext('__elma365voip.warmUp()', context);
+  const t2 = process.hrtime.bigint();
+  const names = ['VoipTestConnection', 'VoipGetMembers', 'VoipGenerateCall', 'VoipParseWebhookRequest', 'VoipGetCallLink', 'VoipOnWebhookUpdated'];
+  const fns = {};
+  for (const n of names) fns[n] = vm.runInContext(n, context);
+  return {
+    fns,
+    storage,
+    settings,
+    context,
+    internals: vm.runInContext('__elma365voip', context),
+    evaluateMs: Number(t1 - t0) / 1e6,
+    instantiateMs: Number(t2 - t1) / 1e6,
+  };
+}
+
+/** A FetchRequest as ELMA365 builds it from an incoming HTTP request. */
+function toFetchRequest(req, rawBody) {
+  const url = new URL(req.url, 'http://localhost');
+  const query = {};
+  url.searchParams.forEach((v, k) => {
+    if (query[k] === undefined) query[k] = v;
+    else query[k] = [].concat(query[k], v);
+  });
+  const headers = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]] = req.rawHeaders[i + 1];
+  return { method: req.method, headers, body: rawBody, query };
+}
+
+/** Serialises whatever VoipParseWebhookRequest put in `response` (HttpResponse or plain object). */
+function fromHostResponse(r) {
+  if (!r) return { status: 200, headers: {}, body: '' };
+  if (r instanceof HttpResponse) return { status: r._status, headers: r._headers, body: r._body };
+  return { status: r.status || 200, headers: r.headers || {}, body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body || '') };
+}
+
+/**
+ * ELMA365's webhook endpoint for a loaded module: every request is passed to
+ * VoipParseWebhookRequest; results are kept in `received` ({request, result, error}).
+ */
+async function startWebhookHost(mod) {
+  const received = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const request = toFetchRequest(req, Buffer.concat(chunks).toString('utf8'));
+      const entry = { request, result: null, error: null };
+      received.push(entry);
+      try {
+        entry.result = await mod.fns.VoipParseWebhookRequest(request);
+        const out = fromHostResponse(entry.result.response);
+        res.writeHead(out.status, out.headers);
+        res.end(out.body);
+      } catch (e) {
+        entry.error = e;
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(`module error: ${e.message}`);
+      }
+    });
+  });
+  const sockets = new Set();
+  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/api/extensions/voip/webhook`;
+  return {
+    url,
+    received,
+    events: () => received.filter((r) => r.result && r.result.event).map((r) => r.result.event),
+    records: () => received.filter((r) => r.result && r.result.callRecord).map((r) => r.result.callRecord),
+    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+  };
+}
+
+module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS };
+
+if (require.main === module && process.argv.includes('--transpile')) {
+  moduleSource();
+  process.stdout.write(`${MODULE_JS}\n`);
+}
