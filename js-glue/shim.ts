@@ -97,7 +97,7 @@ const __elma365voip = (function () {
     try {
       return await Promise.race([work, timedOut]);
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      if (timer !== undefined && typeof clearTimeout === 'function') clearTimeout(timer);
     }
   }
 

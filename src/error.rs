@@ -178,16 +178,24 @@ impl fmt::Display for VoipError {
                 describe(setting)
             ),
             VoipError::AuthRejected { target, settings, detail } => {
-                write!(f, "{target} rejected the credentials ({detail}). Check {settings}.")
+                write!(f, "{} rejected the credentials ({detail}). Check {settings}.", capitalise(target))
             }
             VoipError::NotPbx { target, setting, detail } => write!(
                 f,
-                "{target} answered, but not like the PBX would ({detail}). Check that {} points at the right service and port.",
+                "{} answered, but not like the PBX would ({detail}). Check that {} points at the right service and port.",
+                capitalise(target),
                 describe(setting)
             ),
             VoipError::Provider { message } | VoipError::BadInput { message } => f.write_str(message),
         }
     }
+}
+
+/// `the Oktell server` → `The Oktell server`, for targets that start a sentence.
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 /// The error as it crosses to JS: a kind and the message (already scrubbed of secrets).

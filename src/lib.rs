@@ -5,6 +5,7 @@
 //! TypeScript shim (`js-glue/`) performs `fetch` and storage for it. See ARCHITECTURE.md.
 //!
 //! Map of the crate:
+//! - [`callstore`]: bounded, expiring per-call state in `Namespace.storage` for webhooks;
 //! - [`engine`]: the step protocol (`start`/`resume`) every contract function runs on;
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
 //! - [`settings`]: the settings field table and validation;
@@ -14,6 +15,7 @@
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface.
 
+pub mod callstore;
 pub mod contract;
 pub mod engine;
 pub mod error;

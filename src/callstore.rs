@@ -1,0 +1,219 @@
+//! Per-call state across webhooks, kept in `Namespace.storage`: small, bounded and expiring.
+//!
+//! Three kinds of key per provider prefix `p`:
+//! - `p:call:<id>`: one active call's state (provider-defined JSON);
+//! - `p:index`: `{id: lastSeenMs}` of active calls; entries idle longer than [`CALL_TTL_MS`] are
+//!   purged (and their call keys deleted) whenever a webhook saves, so abandoned calls do not pile up;
+//! - `p:done`: the last [`DONE_KEEP`] finished call ids with their finish time, so that a late or
+//!   repeated delivery for a finished call is recognised and ignored instead of starting a new call.
+//!
+//! Usage in a provider's webhook machine: ask for [`CallStore::keys`] in a `Step::read`, then
+//! [`CallStore::load`] from the `Input`, and emit the writes from [`CallStore::save`] or
+//! [`CallStore::finish`] with the final step.
+
+use crate::engine::Input;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How long an active call may stay silent before its state is dropped (6 hours).
+pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
+/// How many finished call ids are remembered for de-duplication.
+pub const DONE_KEEP: usize = 200;
+/// The most active calls tracked at once; the stalest are dropped beyond it.
+pub const ACTIVE_KEEP: usize = 500;
+
+/// Storage writes: `(key, Some(value))` to set, `(key, None)` to delete.
+pub type Writes = Vec<(String, Option<String>)>;
+
+/// The state store for one provider.
+#[derive(Clone, Copy, Debug)]
+pub struct CallStore {
+    prefix: &'static str,
+}
+
+/// What storage held for one call when a webhook arrived.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// The call's state, if it is active.
+    pub state: Option<T>,
+    /// Whether the call already finished (a late or repeated delivery).
+    pub finished: bool,
+    index: BTreeMap<String, f64>,
+    done: Vec<(String, f64)>,
+}
+
+impl CallStore {
+    /// A store whose keys start with `prefix` (e.g. `rt`, `ok`).
+    pub const fn new(prefix: &'static str) -> CallStore {
+        CallStore { prefix }
+    }
+
+    fn call_key(&self, id: &str) -> String {
+        format!("{}:call:{id}", self.prefix)
+    }
+
+    fn index_key(&self) -> String {
+        format!("{}:index", self.prefix)
+    }
+
+    fn done_key(&self) -> String {
+        format!("{}:done", self.prefix)
+    }
+
+    /// The keys to read before handling a webhook about `id`.
+    pub fn keys(&self, id: &str) -> Vec<String> {
+        vec![self.call_key(id), self.index_key(), self.done_key()]
+    }
+
+    /// Reads the call's state from what the shim fetched. A state older than the TTL counts as absent.
+    pub fn load<T: DeserializeOwned>(&self, id: &str, input: &Input, now_ms: f64) -> Loaded<T> {
+        let index: BTreeMap<String, f64> = input
+            .stored(&self.index_key())
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let done: Vec<(String, f64)> = input
+            .stored(&self.done_key())
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        let fresh = index.get(id).is_none_or(|seen| now_ms - seen < CALL_TTL_MS);
+        let state = input
+            .stored(&self.call_key(id))
+            .filter(|_| fresh)
+            .and_then(|s| serde_json::from_str(s).ok());
+        Loaded {
+            state,
+            finished: done.iter().any(|(d, _)| d == id),
+            index,
+            done,
+        }
+    }
+
+    /// Writes the call's state, refreshes the index and purges calls idle past the TTL.
+    pub fn save<T: Serialize>(
+        &self,
+        id: &str,
+        state: &T,
+        now_ms: f64,
+        loaded: &Loaded<T>,
+    ) -> Writes {
+        let mut index = loaded.index.clone();
+        index.insert(id.to_string(), now_ms);
+        let mut writes = self.purge(&mut index, now_ms);
+        writes.push((self.call_key(id), serde_json::to_string(state).ok()));
+        writes.push((self.index_key(), serde_json::to_string(&index).ok()));
+        writes
+    }
+
+    /// Forgets the call's state and remembers it as finished (bounded list).
+    pub fn finish<T>(&self, id: &str, now_ms: f64, loaded: &Loaded<T>) -> Writes {
+        let mut index = loaded.index.clone();
+        index.remove(id);
+        let mut writes = self.purge(&mut index, now_ms);
+        let mut done = loaded.done.clone();
+        done.retain(|(d, _)| d != id);
+        done.push((id.to_string(), now_ms));
+        if done.len() > DONE_KEEP {
+            let excess = done.len() - DONE_KEEP;
+            done.drain(..excess);
+        }
+        writes.push((self.call_key(id), None));
+        writes.push((self.index_key(), serde_json::to_string(&index).ok()));
+        writes.push((self.done_key(), serde_json::to_string(&done).ok()));
+        writes
+    }
+
+    /// Drops index entries idle past the TTL (and beyond [`ACTIVE_KEEP`]), deleting their call keys.
+    fn purge(&self, index: &mut BTreeMap<String, f64>, now_ms: f64) -> Writes {
+        let mut stale: Vec<String> = index
+            .iter()
+            .filter(|(_, seen)| now_ms - **seen >= CALL_TTL_MS)
+            .map(|(id, _)| id.clone())
+            .collect();
+        if index.len() - stale.len() > ACTIVE_KEEP {
+            let mut live: Vec<(&String, &f64)> =
+                index.iter().filter(|(id, _)| !stale.contains(id)).collect();
+            live.sort_by(|a, b| a.1.total_cmp(b.1));
+            let extra = live.len() - ACTIVE_KEEP;
+            stale.extend(live.into_iter().take(extra).map(|(id, _)| id.clone()));
+        }
+        stale
+            .into_iter()
+            .map(|id| {
+                index.remove(&id);
+                (self.call_key(&id), None)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STORE: CallStore = CallStore::new("t");
+
+    fn input_from(storage: &BTreeMap<String, String>, keys: &[String]) -> Input {
+        Input {
+            response: None,
+            storage: keys
+                .iter()
+                .map(|k| (k.clone(), storage.get(k).cloned()))
+                .collect(),
+        }
+    }
+
+    fn apply(storage: &mut BTreeMap<String, String>, writes: Writes) {
+        for (k, v) in writes {
+            match v {
+                Some(v) => storage.insert(k, v),
+                None => storage.remove(&k),
+            };
+        }
+    }
+
+    #[test]
+    fn state_round_trips_and_finish_marks_the_call_done() {
+        let mut storage = BTreeMap::new();
+        let keys = STORE.keys("c1");
+        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 0.0);
+        assert!(loaded.state.is_none() && !loaded.finished);
+        apply(&mut storage, STORE.save("c1", &7u32, 1.0, &loaded));
+        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 2.0);
+        assert_eq!(loaded.state, Some(7));
+        apply(&mut storage, STORE.finish("c1", 3.0, &loaded));
+        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 4.0);
+        assert!(loaded.state.is_none() && loaded.finished);
+        assert!(!storage.contains_key("t:call:c1"));
+    }
+
+    #[test]
+    fn idle_calls_expire_and_are_purged() {
+        let mut storage = BTreeMap::new();
+        let loaded: Loaded<u32> = STORE.load("old", &input_from(&storage, &STORE.keys("old")), 0.0);
+        apply(&mut storage, STORE.save("old", &1u32, 0.0, &loaded));
+        let later = CALL_TTL_MS + 1.0;
+        let loaded: Loaded<u32> =
+            STORE.load("old", &input_from(&storage, &STORE.keys("old")), later);
+        assert!(loaded.state.is_none(), "expired state must not be used");
+        let loaded: Loaded<u32> =
+            STORE.load("new", &input_from(&storage, &STORE.keys("new")), later);
+        apply(&mut storage, STORE.save("new", &2u32, later, &loaded));
+        assert!(!storage.contains_key("t:call:old"));
+        assert!(!storage["t:index"].contains("old"));
+    }
+
+    #[test]
+    fn done_list_is_bounded() {
+        let mut storage = BTreeMap::new();
+        for i in 0..(DONE_KEEP + 20) {
+            let id = format!("c{i}");
+            let loaded: Loaded<u32> =
+                STORE.load(&id, &input_from(&storage, &STORE.keys(&id)), i as f64);
+            apply(&mut storage, STORE.finish(&id, i as f64, &loaded));
+        }
+        let done: Vec<(String, f64)> = serde_json::from_str(&storage["t:done"]).unwrap();
+        assert_eq!(done.len(), DONE_KEEP);
+        assert_eq!(done[0].0, "c20");
+    }
+}
