@@ -235,16 +235,16 @@ pub fn start(settings_json: &str, op_json: &str, now_ms: f64) -> WireStep {
         }
     };
     let name = op_name(&op);
+    if let Op::OnWebhookUpdated { url } = &op {
+        // Common to both providers, and independent of the settings: ELMA365 calls it on the first
+        // publish too, before the admin has filled anything in.
+        let set = vec![(WEBHOOK_URL_KEY.to_string(), Some(url.trim().to_string()))];
+        return finish(name, Ok(Value::Null), set, &[]);
+    }
     let settings = match Settings::from_json(settings_json) {
         Ok(s) => s,
         Err(e) => return finish(name, Err(e), Vec::new(), &[]),
     };
-    if let Op::OnWebhookUpdated { url } = &op {
-        // Common to both providers: remember the URL for later use (and for the README's instructions).
-        let step: Step<Task> =
-            Step::done(Value::Null).store(WEBHOOK_URL_KEY, Some(url.trim().to_string()));
-        return wire(name, 0, step, &settings);
-    }
     let step = match settings.provider {
         Provider::Oktell => oktell::start(op, &settings, now_ms).map_task(Task::Oktell),
         Provider::Rostelecom => rostelecom::start(op, &settings, now_ms).map_task(Task::Rostelecom),
@@ -448,6 +448,22 @@ mod tests {
             url: " https://elma.example/api/webhook/x ".into(),
         };
         run_native(settings, &op, &mut storage, 0.0, |_| unreachable!()).unwrap();
+        assert_eq!(
+            storage[WEBHOOK_URL_KEY],
+            "https://elma.example/api/webhook/x"
+        );
+    }
+
+    #[test]
+    fn webhook_url_is_stored_even_before_settings_are_filled() {
+        let mut storage = BTreeMap::new();
+        let op = Op::OnWebhookUpdated {
+            url: "https://elma.example/api/webhook/x".into(),
+        };
+        assert_eq!(
+            run_native("{}", &op, &mut storage, 0.0, |_| unreachable!()),
+            Ok(Value::Null)
+        );
         assert_eq!(
             storage[WEBHOOK_URL_KEY],
             "https://elma.example/api/webhook/x"
