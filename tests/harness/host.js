@@ -89,6 +89,7 @@ function makeStorage() {
  *   fetch       the fetch to expose (default: hostFetch())
  *   enums       'full' | 'partial' | 'none'
  *   httpResponse false to leave HttpResponse out
+ *   globals     extra globals to put into the context (e.g. a host TextEncoder)
  * Returns { fns, storage, settings, context, evaluateMs, instantiateMs }.
  */
 function loadModule(opts = {}) {
@@ -106,6 +107,7 @@ function loadModule(opts = {}) {
   };
   if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
+  Object.assign(globals, opts.globals || {});
   const context = vm.createContext(globals);
   const source = moduleSource();
   const t0 = process.hrtime.bigint();

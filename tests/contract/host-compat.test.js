@@ -1,0 +1,46 @@
+'use strict';
+// How the module behaves in hosts that differ from the default harness: host polyfills present,
+// a fetch that ignores abort signals and timeouts, and missing host enums / HttpResponse.
+const h = require('./helpers');
+const { assert } = h;
+const { TextEncoder: NodeTextEncoder, TextDecoder: NodeTextDecoder } = require('util');
+
+describe('host compatibility', function () {
+  this.timeout(15000);
+  const c = h.closer();
+  afterEach(() => c.closeAll());
+
+  it('uses the host TextEncoder/TextDecoder when present and leaves them in place', async () => {
+    const used = { enc: 0, dec: 0 };
+    class HostTextEncoder extends NodeTextEncoder { constructor() { super(); used.enc++; } }
+    class HostTextDecoder extends NodeTextDecoder { constructor(...a) { super(...a); used.dec++; } }
+    const mod = h.loadModule({ settings: { provider: 'oktell', oktellUrl: 'http://h:4055' }, globals: { TextEncoder: HostTextEncoder, TextDecoder: HostTextDecoder } });
+    assert.ok(used.enc >= 1 && used.dec >= 1, JSON.stringify(used));
+    const vm = require('vm');
+    assert.strictEqual(vm.runInContext('TextEncoder', mod.context), HostTextEncoder);
+    assert.strictEqual(vm.runInContext('TextDecoder', mod.context), HostTextDecoder);
+  });
+
+  it('works without any TextEncoder/TextDecoder in the host (bare V8 8.4), with Cyrillic text both ways', async () => {
+    const vm = require('vm');
+    const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: '' } });
+    assert.strictEqual(vm.runInContext('typeof TextEncoder', mod.context), 'undefined');
+    const r = await mod.fns.VoipTestConnection();
+    assert.match(r.failReason, /«Ключ подписи»/);
+  });
+
+  it('enforces requestTimeoutSec itself when the host fetch ignores both signal and timeout', async () => {
+    const okt = c.add(await h.startOktell({ auth: { mode: 'none' } }));
+    okt.mode = 'hang';
+    const base = h.loadModule({}).context.fetch;
+    const seen = [];
+    const stubborn = (url, init) => { seen.push(Object.keys(init)); return base(url, { method: init.method, headers: init.headers }); };
+    const mod = h.loadModule({ settings: h.oktellSettings(okt, { requestTimeoutSec: 1 }), fetch: stubborn });
+    const started = Date.now();
+    const r = await mod.fns.VoipTestConnection();
+    assert.strictEqual(r.success, false);
+    assert.match(r.failReason, /within 1 s/);
+    assert.ok(Date.now() - started < 3000);
+    assert.ok(seen[0].includes('timeout'), 'the polyfill timeout option is passed too');
+  });
+});
