@@ -25,12 +25,12 @@ pub enum Task {
     TestUsersInfo,
     /// `VoipGetMembers`: waiting for `users_info`.
     Members,
-    /// `VoipGenerateCall`: waiting for `call_back` (caller and callee labels for messages).
-    CallBack(String, String),
-    /// `VoipGetCallLink`: waiting for `get_record` for this session.
-    Record(String),
-    /// `VoipParseWebhookRequest`.
-    Webhook(Box<webhook::Task>),
+    /// `VoipGenerateCall`: waiting for `call_back` (`[caller, callee]` labels for messages).
+    CallBack(Value),
+    /// `VoipGetCallLink`: waiting for `get_record` for this session (a string).
+    Record(Value),
+    /// `VoipParseWebhookRequest`: a [`webhook::Task`] as JSON.
+    Webhook(Value),
 }
 
 /// Starts a contract call.
@@ -51,17 +51,17 @@ pub fn start(op: Op, s: &Settings, _now_ms: f64) -> Step<Task> {
                 Err(e) => return Step::fail(e),
             };
             let req = calls::call_back(s, &from, &to);
-            Step::fetch(Task::CallBack(from.label(), to), req)
+            Step::fetch(Task::CallBack(Value::from(vec![from.label(), to])), req)
         }
         Op::GetCallLink { call_data } => match calls::session_of(&call_data) {
             Ok(session) => {
                 let req = calls::get_record(s, &session);
-                Step::fetch(Task::Record(session), req)
+                Step::fetch(Task::Record(Value::String(session)), req)
             }
             Err(e) => Step::fail(e),
         },
         Op::ParseWebhook { request } => {
-            webhook::start(&request, s).map_task(|t| Task::Webhook(Box::new(t)))
+            webhook::start(&request, s).map_task(|t| Task::Webhook(t.into_value()))
         }
         other => Step::fail(VoipError::bad_input(format!(
             "{} is not implemented for Rostelecom.",
@@ -89,18 +89,29 @@ pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task>
         Task::Members => {
             Step::finish(answer(s, "users_info", &input).map(|v| members::from_users_info(&v)))
         }
-        Task::CallBack(from, to) => Step::finish(
-            answer(s, "call_back", &input)
-                .map(|_| Value::Null)
-                .map_err(|e| calls::call_back_error(e, &from, &to)),
-        ),
-        Task::Record(session) => Step::finish(match &input.response {
-            Some(Outcome::Response(resp)) => calls::record_url(s, &session, resp),
-            _ => answer(s, "get_record", &input).map(|_| String::new()),
-        }),
-        Task::Webhook(t) => {
-            webhook::resume(*t, input, s, now_ms).map_task(|t| Task::Webhook(Box::new(t)))
+        Task::CallBack(labels) => {
+            let label = |i: usize| labels.get(i).and_then(Value::as_str).unwrap_or("?");
+            Step::finish(
+                answer(s, "call_back", &input)
+                    .map(|_| Value::Null)
+                    .map_err(|e| calls::call_back_error(e, label(0), label(1))),
+            )
         }
+        Task::Record(session) => {
+            let session = session.as_str().unwrap_or("");
+            Step::finish(match &input.response {
+                Some(Outcome::Response(resp)) => calls::record_url(s, session, resp),
+                _ => answer(s, "get_record", &input).map(|_| String::new()),
+            })
+        }
+        Task::Webhook(t) => match webhook::Task::from_value(t) {
+            Some(t) => {
+                webhook::resume(t, input, s, now_ms).map_task(|t| Task::Webhook(t.into_value()))
+            }
+            None => Step::fail(VoipError::bad_input(
+                "The module shim lost the webhook's state.",
+            )),
+        },
     }
 }
 

@@ -50,7 +50,6 @@ use crate::engine::{Input, Step};
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -66,7 +65,7 @@ const SEEN_KEEP: usize = 48;
 const STORE: CallStore = CallStore::new("rt");
 
 /// A call event's stage (`state`, trimmed, any case).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
     /// `new`: a new call.
     New,
@@ -106,7 +105,7 @@ pub fn direction(kind: &str) -> Option<Direction> {
 }
 
 /// One `call_events` delivery, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallEvent {
     /// `session_id`: the callId of everything this call produces.
     pub session: String,
@@ -191,47 +190,100 @@ impl CallEvent {
     }
 }
 
-/// What the module remembers about an active call (kept small: one short JSON object).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What the module remembers about an active call, stored as one short JSON object. It is
+/// converted by hand (no derived serde code: every derived field costs wasm size).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CallState {
     /// First event time (ms since the epoch).
-    #[serde(default)]
     pub f: u64,
     /// First `connected` time, 0 if never.
-    #[serde(default)]
     pub c: u64,
     /// Last `disconnected` time, 0 if never.
-    #[serde(default)]
     pub x: u64,
     /// The employee last rung or connected.
-    #[serde(default)]
     pub p: String,
     /// The employee who last talked.
-    #[serde(default)]
     pub w: String,
     /// Whether someone is talking right now.
-    #[serde(default)]
     pub a: bool,
     /// The `dstPhone` of the last start notification.
-    #[serde(default)]
     pub n: String,
     /// The last disconnect reason.
-    #[serde(default)]
     pub r: String,
     /// Digests of the deliveries already handled.
-    #[serde(default)]
     pub s: Vec<String>,
 }
 
-/// The machine's state between steps of `VoipParseWebhookRequest`.
-#[derive(Debug, Serialize, Deserialize)]
+impl CallState {
+    /// The state as stored.
+    pub fn to_json(&self) -> Value {
+        json!({"f": self.f, "c": self.c, "x": self.x, "p": self.p, "w": self.w, "a": self.a,
+            "n": self.n, "r": self.r, "s": self.s})
+    }
+
+    /// Reads a stored state; missing or malformed fields take their defaults.
+    pub fn from_json(v: &Value) -> CallState {
+        let num = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        CallState {
+            f: num("f"),
+            c: num("c"),
+            x: num("x"),
+            p: s("p"),
+            w: s("w"),
+            a: v.get("a").and_then(Value::as_bool).unwrap_or(false),
+            n: s("n"),
+            r: s("r"),
+            s: v.get("s")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The machine's state between steps of `VoipParseWebhookRequest`: the verified `call_events`
+/// body and JSON values only. It crosses steps as a JSON array ([`Task::into_value`]) rather than
+/// through derived serde code, which would cost wasm size.
+#[derive(Debug, PartialEq)]
 pub enum Task {
-    /// The call's storage keys are being read.
-    Loaded(CallEvent),
-    /// `end`: waiting for `call_info`.
-    CallInfo(CallEvent, CallState),
-    /// `end`: the result is ready; the store is re-read to finish the call.
-    Finish(String, WebhookResult),
+    /// The call's storage keys are being read (the body).
+    Loaded(Value),
+    /// `end`: waiting for `call_info` (the body, the call's state).
+    CallInfo(Value, Value),
+    /// `end`: the store is re-read to finish the call (the body, the state, the `call_info`
+    /// answer or null).
+    Finish(Value, Value, Value),
+}
+
+impl Task {
+    /// `[0, body]`, `[1, body, state]` or `[2, body, state, info]`.
+    pub fn into_value(self) -> Value {
+        Value::Array(match self {
+            Task::Loaded(b) => vec![0.into(), b],
+            Task::CallInfo(b, st) => vec![1.into(), b, st],
+            Task::Finish(b, st, info) => vec![2.into(), b, st, info],
+        })
+    }
+
+    /// Reads back what [`Task::into_value`] wrote.
+    pub fn from_value(v: Value) -> Option<Task> {
+        let Value::Array(mut a) = v else { return None };
+        a.resize(4, Value::Null);
+        let info = a.pop()?;
+        let st = a.pop()?;
+        let b = a.pop()?;
+        Some(match a.pop()?.as_u64()? {
+            0 => Task::Loaded(b),
+            1 => Task::CallInfo(b, st),
+            2 => Task::Finish(b, st, info),
+            _ => return None,
+        })
+    }
 }
 
 /// Caller information a lookup can give for `get_number_info`.
@@ -322,10 +374,7 @@ pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
     let has = |k: &str| v.get(k).is_some();
     if has("session_id") && has("state") {
         return match CallEvent::parse(&v) {
-            Ok(ev) => {
-                let keys = STORE.keys(&ev.session);
-                Step::read(Task::Loaded(ev), keys)
-            }
+            Ok(ev) => Step::read(Task::Loaded(v), STORE.keys(&ev.session)),
             Err(why) => Step::done(ignored(why)),
         };
     }
@@ -342,31 +391,36 @@ pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
 /// Advances webhook handling.
 pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
     let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
+    let (Task::Loaded(body) | Task::CallInfo(body, _) | Task::Finish(body, _, _)) = &task;
+    let Ok(ev) = CallEvent::parse(body) else {
+        return Step::done(ignored("the event could not be read back"));
+    };
     match task {
-        Task::Loaded(ev) => {
-            let loaded: Loaded<CallState> = STORE.load(&ev.session, &input, now_ms);
-            on_event(ev, loaded, s, now, now_ms)
+        Task::Loaded(body) => {
+            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
+            on_event(body, ev, loaded, s, now, now_ms)
         }
-        Task::CallInfo(ev, st) => {
+        Task::CallInfo(body, state) => {
             let info = match &input.response {
-                Some(Outcome::Response(resp)) => api::check(s, "call_info", resp)
-                    .ok()
-                    .map(|v| Info::parse(&v)),
+                Some(Outcome::Response(resp)) => api::check(s, "call_info", resp).ok(),
                 _ => None,
             };
-            let t = event_time(&ev, now);
-            let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-            Step::read(
-                Task::Finish(ev.session.clone(), result),
-                STORE.keys(&ev.session),
-            )
+            let keys = STORE.keys(&ev.session);
+            Step::read(Task::Finish(body, state, info.unwrap_or(Value::Null)), keys)
         }
-        Task::Finish(session, result) => {
-            let loaded: Loaded<CallState> = STORE.load(&session, &input, now_ms);
+        Task::Finish(_, state, info) => {
+            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
             if loaded.finished {
                 return Step::done(ignored("the call is already over"));
             }
-            with_writes(Step::done(result), STORE.finish(&session, now_ms, &loaded))
+            let info = (!info.is_null()).then(|| Info::parse(&info));
+            let st = CallState::from_json(&state);
+            let t = event_time(&ev, now);
+            let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
+            with_writes(
+                Step::done(result),
+                STORE.finish(&ev.session, now_ms, &loaded),
+            )
         }
     }
 }
@@ -382,8 +436,9 @@ fn event_time(ev: &CallEvent, now: u64) -> u64 {
 }
 
 fn on_event(
+    body: Value,
     ev: CallEvent,
-    loaded: Loaded<CallState>,
+    loaded: Loaded<Value>,
     s: &Settings,
     now: u64,
     now_ms: f64,
@@ -391,7 +446,11 @@ fn on_event(
     if loaded.finished {
         return Step::done(ignored("the call is already over"));
     }
-    let mut st = loaded.state.clone().unwrap_or_default();
+    let mut st = loaded
+        .state
+        .as_ref()
+        .map(CallState::from_json)
+        .unwrap_or_default();
     let digest = ev.digest();
     if st.s.contains(&digest) {
         return Step::done(ignored("a repeated delivery"));
@@ -405,7 +464,8 @@ fn on_event(
         st.f = t;
     }
     let (event, st) = apply(&ev, st, t, &s.country_code);
-    let writes = STORE.save(&ev.session, &st, now_ms, &loaded);
+    let state = st.to_json();
+    let writes = STORE.save(&ev.session, &state, now_ms, &loaded);
     if ev.stage == Stage::End {
         let mut req = api::request(
             s,
@@ -413,7 +473,7 @@ fn on_event(
             json!({"session_id": ev.session}).to_string(),
         );
         req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
-        return with_writes(Step::fetch(Task::CallInfo(ev, st), req), writes);
+        return with_writes(Step::fetch(Task::CallInfo(body, state), req), writes);
     }
     let result = WebhookResult {
         event,
