@@ -165,9 +165,9 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
     let code = resp.json().as_ref().and_then(api::result_code);
     let no_record = |detail: String| {
         VoipError::provider(format!(
-            "No recording (yet) for session {session}: {detail}. The file can appear a few \
-             minutes after the call ends, so try again later; if it never does, check that call \
-             recording is on for this employee in the Rostelecom personal account."
+            "No recording (yet) for session {session}: {detail}. The file can lag behind the end \
+             of the call, so try again later; if it never appears, check that this employee's \
+             calls are recorded in the Rostelecom personal account."
         ))
     };
     match api::check(s, "get_record", resp) {

@@ -1057,6 +1057,37 @@ mod tests {
     }
 
     #[test]
+    fn task_and_state_survive_the_trip_through_json() {
+        let st = CallState {
+            f: 1,
+            c: 2,
+            x: 3,
+            p: "101".into(),
+            w: "102".into(),
+            a: true,
+            n: "+7".into(),
+            r: "0".into(),
+            s: vec!["ab".into()],
+        };
+        assert_eq!(CallState::from_json(&st.to_json()), st);
+        assert_eq!(CallState::from_json(&json!("junk")), CallState::default());
+        let body = json!({"session_id": "S1"});
+        let tasks = || {
+            [
+                Task::Loaded(body.clone()),
+                Task::CallInfo(body.clone(), st.to_json()),
+                Task::Finish(body.clone(), st.to_json(), json!({"info": {}})),
+            ]
+        };
+        for (t, expected) in tasks().into_iter().zip(tasks()) {
+            let v = serde_json::from_str(&t.into_value().to_string()).unwrap();
+            assert_eq!(Task::from_value(v), Some(expected));
+        }
+        assert_eq!(Task::from_value(json!([7, {}])), None);
+        assert_eq!(Task::from_value(json!({})), None);
+    }
+
+    #[test]
     fn number_info_reply_leaves_routing_to_the_pbx() {
         let r = number_info_response(None);
         let v: Value = serde_json::from_str(&r.body).unwrap();
