@@ -5,7 +5,7 @@ use crate::error::VoipError;
 use crate::http::{HttpRequest, HttpResponse};
 use crate::phone::{self, Number, MAX_EXTENSION_DIGITS};
 use crate::settings::Settings;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Who `call_back` rings first: an employee's PIN or a SIP address `user@domain`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,7 +147,10 @@ pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
 
 /// `callRecord.call` for a session: what [`session_of`] reads back.
 pub fn record_call_data(session: &str) -> Value {
-    json!({"provider": "rostelecom", "sessionId": session})
+    super::webhook::obj(vec![
+        ("provider", "rostelecom".into()),
+        ("sessionId", session.into()),
+    ])
 }
 
 /// The signed `get_record` request, with `ip_adress` when `rtRecordIp` is set.
@@ -199,6 +202,7 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn caller_is_a_pin_or_a_sip_address_without_the_scheme() {

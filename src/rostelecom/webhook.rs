@@ -50,7 +50,7 @@ use crate::engine::{Input, Step};
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -217,8 +217,17 @@ pub struct CallState {
 impl CallState {
     /// The state as stored.
     pub fn to_json(&self) -> Value {
-        json!({"f": self.f, "c": self.c, "x": self.x, "p": self.p, "w": self.w, "a": self.a,
-            "n": self.n, "r": self.r, "s": self.s})
+        obj(vec![
+            ("f", self.f.into()),
+            ("c", self.c.into()),
+            ("x", self.x.into()),
+            ("p", self.p.as_str().into()),
+            ("w", self.w.as_str().into()),
+            ("a", self.a.into()),
+            ("n", self.n.as_str().into()),
+            ("r", self.r.as_str().into()),
+            ("s", self.s.clone().into()),
+        ])
     }
 
     /// Reads a stored state; missing or malformed fields take their defaults.
@@ -306,14 +315,30 @@ pub fn lookup_caller(_from: &str, _line: &str, _s: &Settings) -> Option<CallerIn
 /// The `get_number_info` reply: `result` 0, the display name and PIN (empty = PBX routing).
 pub fn number_info_response(info: Option<CallerInfo>) -> WebhookResponse {
     let (name, pin) = info.map_or((String::new(), String::new()), |i| (i.display_name, i.pin));
-    WebhookResponse::json(
-        200,
-        &json!({"result": 0, "resultMessage": "", "displayName": name, "PIN": pin}),
-    )
+    let v = obj(vec![
+        ("result", 0.into()),
+        ("resultMessage", "".into()),
+        ("displayName", name.into()),
+        ("PIN", pin.into()),
+    ]);
+    WebhookResponse::json(200, &v)
+}
+
+/// A JSON object from pairs, built without serde (the `json!` macro costs wasm size per field).
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
 }
 
 fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
-    WebhookResponse::json(status, &json!({"result": result, "resultMessage": message}))
+    let v = obj(vec![
+        ("result", result.into()),
+        ("resultMessage", message.into()),
+    ]);
+    WebhookResponse::json(status, &v)
 }
 
 /// The answer to an accepted `call_events` delivery.
@@ -470,7 +495,7 @@ fn on_event(
         let mut req = api::request(
             s,
             "call_info",
-            json!({"session_id": ev.session}).to_string(),
+            obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
         );
         req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
         return with_writes(Step::fetch(Task::CallInfo(body, state), req), writes);
@@ -740,6 +765,7 @@ pub fn timestamp_ms(ts: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn ev(stage: Stage, dir: Direction) -> CallEvent {
         CallEvent {
