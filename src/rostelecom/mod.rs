@@ -252,6 +252,32 @@ mod tests {
     }
 
     #[test]
+    fn a_late_retry_of_an_earlier_delivery_is_ignored() {
+        let mut storage = BTreeMap::new();
+        let connected = delivery("connected", "101", "2018-04-23 15:01:32.514", json!({}));
+        let disconnected = delivery("disconnected", "101", "2018-04-23 15:01:46.914", json!({}));
+        let mut run = |b: &str| {
+            run_native(
+                &settings(),
+                &signed(b),
+                &mut storage,
+                1e12,
+                |_| unreachable!(),
+            )
+            .unwrap()
+        };
+        assert_eq!(run(&connected)["event"]["event"], "NotifyAnswer");
+        assert_eq!(run(&disconnected)["event"], Value::Null);
+        let late = run(&connected);
+        assert_eq!(
+            late["event"],
+            Value::Null,
+            "no second answer for a retried delivery"
+        );
+        assert_eq!(late["response"]["status"], 200);
+    }
+
+    #[test]
     fn end_falls_back_to_event_times_when_call_info_fails() {
         let mut storage = BTreeMap::new();
         let mut respond = |_: &HttpRequest| {

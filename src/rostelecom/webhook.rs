@@ -25,7 +25,7 @@
 //! | state | incoming | outbound | internal |
 //! |---|---|---|---|
 //! | `new` | NotifyStart, src = client, dst = the line (or the employee's PIN once known) | NotifyOutStart, src = employee PIN, dst = client | NotifyInternal, src = caller PIN, dst = callee PIN (or login) |
-//! | `calling` | NotifyStart again when a new employee rings: dst = that PIN | nothing new → no event | NotifyInternal again when the callee PIN becomes known |
+//! | `calling` | NotifyStart again when a new employee rings: dst = that PIN | no event (NotifyOutStart if `new` was missed) | NotifyInternal again when the callee PIN becomes known |
 //! | `connected` | NotifyAnswer (Answered), dst = the answering PIN | NotifyAnswer (Answered) | NotifyAnswer (Answered) |
 //! | `disconnected` | no event; the reason is remembered (`3` = busy) | same | same |
 //! | `end` | NotifyEnd + callRecord | NotifyOutEnd + callRecord | NotifyEnd (direction Internal) + callRecord |
