@@ -131,13 +131,26 @@ const __elma365voip = (function () {
     return out;
   }
 
+  /**
+   * Longest body handed to the core. The core refuses bodies over 64 KB itself (413); a longer one is
+   * cut here to this size, which is still over that limit, so only its size ever reaches the core.
+   */
+  const MAX_BODY = 131072;
+
+  function capped(text: string): string {
+    if (text.length <= MAX_BODY) return text;
+    const cut = text.slice(0, MAX_BODY);
+    const last = cut.charCodeAt(cut.length - 1);
+    return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+  }
+
   /** The webhook request as plain values: raw body text is kept byte-for-byte for signatures. */
   function normaliseRequest(request: FetchRequest): Record<string, unknown> {
     const r = (request || {}) as FetchRequest;
     let body: string | undefined;
     let bodyNotString = false;
-    if (typeof r.body === 'string') body = r.body;
-    else if (r.body instanceof Uint8Array) body = new TextDecoderLike().decode(r.body);
+    if (typeof r.body === 'string') body = capped(r.body);
+    else if (r.body instanceof Uint8Array) body = new TextDecoderLike().decode(r.body.subarray(0, MAX_BODY + 4));
     else if (r.body !== undefined && r.body !== null) bodyNotString = true;
     return { method: String(r.method || ''), headers: pairsOf(r.headers), body, bodyNotString, query: pairsOf(r.query) };
   }
@@ -150,7 +163,9 @@ const __elma365voip = (function () {
       try {
         return decodeURIComponent(s);
       } catch (e) {
-        return String.fromCharCode.apply(null, Array.from(bytes));
+        let out = '';
+        for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
+        return out;
       }
     }
   }

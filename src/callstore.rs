@@ -2,8 +2,10 @@
 //!
 //! Three kinds of key per provider prefix `p`:
 //! - `p:call:<id>`: one active call's state (provider-defined JSON);
-//! - `p:index`: `{id: lastSeenMs}` of active calls; entries idle longer than [`CALL_TTL_MS`] are
-//!   purged (and their call keys deleted) whenever a webhook saves, so abandoned calls do not pile up;
+//! - `p:index`: `[[id, lastSeenMs], …]` of active calls, least recently seen first; entries idle
+//!   longer than [`CALL_TTL_MS`], and the stalest beyond [`ACTIVE_KEEP`], are purged (and their call
+//!   keys deleted) whenever a webhook saves, so abandoned calls do not pile up. (A list, not a map:
+//!   it reuses the `done` list's code, which saves wasm size.)
 //! - `p:done`: the last [`DONE_KEEP`] finished call ids with their finish time, so that a late or
 //!   repeated delivery for a finished call is recognised and ignored instead of starting a new call.
 //!
@@ -14,7 +16,6 @@
 use crate::engine::Input;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// How long an active call may stay silent before its state is dropped (6 hours).
 pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
@@ -39,7 +40,7 @@ pub struct Loaded<T> {
     pub state: Option<T>,
     /// Whether the call already finished (a late or repeated delivery).
     pub finished: bool,
-    index: BTreeMap<String, f64>,
+    index: Vec<(String, f64)>,
     done: Vec<(String, f64)>,
 }
 
@@ -68,7 +69,7 @@ impl CallStore {
 
     /// Reads the call's state from what the shim fetched. A state older than the TTL counts as absent.
     pub fn load<T: DeserializeOwned>(&self, id: &str, input: &Input, now_ms: f64) -> Loaded<T> {
-        let index: BTreeMap<String, f64> = input
+        let index: Vec<(String, f64)> = input
             .stored(&self.index_key())
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
@@ -76,7 +77,10 @@ impl CallStore {
             .stored(&self.done_key())
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
-        let fresh = index.get(id).is_none_or(|seen| now_ms - seen < CALL_TTL_MS);
+        let fresh = index
+            .iter()
+            .find(|(i, _)| i == id)
+            .is_none_or(|(_, seen)| now_ms - seen < CALL_TTL_MS);
         let state = input
             .stored(&self.call_key(id))
             .filter(|_| fresh)
@@ -98,7 +102,8 @@ impl CallStore {
         loaded: &Loaded<T>,
     ) -> Writes {
         let mut index = loaded.index.clone();
-        index.insert(id.to_string(), now_ms);
+        index.retain(|(i, _)| i != id);
+        index.push((id.to_string(), now_ms));
         let mut writes = self.purge(&mut index, now_ms);
         writes.push((self.call_key(id), serde_json::to_string(state).ok()));
         writes.push((self.index_key(), serde_json::to_string(&index).ok()));
@@ -108,7 +113,7 @@ impl CallStore {
     /// Forgets the call's state and remembers it as finished (bounded list).
     pub fn finish<T>(&self, id: &str, now_ms: f64, loaded: &Loaded<T>) -> Writes {
         let mut index = loaded.index.clone();
-        index.remove(id);
+        index.retain(|(i, _)| i != id);
         let mut writes = self.purge(&mut index, now_ms);
         let mut done = loaded.done.clone();
         done.retain(|(d, _)| d != id);
@@ -123,33 +128,27 @@ impl CallStore {
         writes
     }
 
-    /// Drops index entries idle past the TTL (and beyond [`ACTIVE_KEEP`]), deleting their call keys.
-    fn purge(&self, index: &mut BTreeMap<String, f64>, now_ms: f64) -> Writes {
-        let mut stale: Vec<String> = index
-            .iter()
-            .filter(|(_, seen)| now_ms - **seen >= CALL_TTL_MS)
-            .map(|(id, _)| id.clone())
-            .collect();
-        if index.len() - stale.len() > ACTIVE_KEEP {
-            let mut live: Vec<(&String, &f64)> =
-                index.iter().filter(|(id, _)| !stale.contains(id)).collect();
-            live.sort_by(|a, b| a.1.total_cmp(b.1));
-            let extra = live.len() - ACTIVE_KEEP;
-            stale.extend(live.into_iter().take(extra).map(|(id, _)| id.clone()));
-        }
-        stale
-            .into_iter()
-            .map(|id| {
-                index.remove(&id);
-                (self.call_key(&id), None)
-            })
-            .collect()
+    /// Drops index entries idle past the TTL (and the stalest beyond [`ACTIVE_KEEP`]), deleting
+    /// their call keys. The index is kept oldest first: [`CallStore::save`] appends.
+    fn purge(&self, index: &mut Vec<(String, f64)>, now_ms: f64) -> Writes {
+        let mut writes = Writes::new();
+        let mut live = index.len();
+        index.retain(|(id, seen)| {
+            let keep = now_ms - *seen < CALL_TTL_MS && live <= ACTIVE_KEEP;
+            if !keep {
+                live -= 1;
+                writes.push((self.call_key(id), None));
+            }
+            keep
+        });
+        writes
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     const STORE: CallStore = CallStore::new("t");
 
@@ -201,6 +200,21 @@ mod tests {
         apply(&mut storage, STORE.save("new", &2u32, later, &loaded));
         assert!(!storage.contains_key("t:call:old"));
         assert!(!storage["t:index"].contains("old"));
+    }
+
+    #[test]
+    fn active_calls_are_bounded_and_the_stalest_go_first() {
+        let mut storage = BTreeMap::new();
+        for i in 0..(ACTIVE_KEEP + 3) {
+            let id = format!("a{i}");
+            let loaded: Loaded<u32> =
+                STORE.load(&id, &input_from(&storage, &STORE.keys(&id)), i as f64);
+            apply(&mut storage, STORE.save(&id, &1u32, i as f64, &loaded));
+        }
+        let index: Vec<(String, f64)> = serde_json::from_str(&storage["t:index"]).unwrap();
+        assert_eq!(index.len(), ACTIVE_KEEP);
+        assert_eq!(index[0].0, "a3");
+        assert!(!storage.contains_key("t:call:a2") && storage.contains_key("t:call:a3"));
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl Number {
 pub fn user_part(raw: &str) -> &str {
     let mut s = raw.trim().trim_start_matches('<');
     for scheme in ["sip:", "sips:", "tel:"] {
-        if s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        if s.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        {
             s = &s[scheme.len()..];
             break;
         }
@@ -171,6 +173,28 @@ mod tests {
             "12345678901234567890",
             "a b",
         ] {
+            assert_eq!(n(g), None, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn rostelecom_event_numbers_from_the_spec() {
+        assert_eq!(
+            n("sip:89123456789@example_domain.ru").as_deref(),
+            Some("+79123456789")
+        );
+        assert_eq!(
+            n("sip:+74951234567@188.254.33.73:5060").as_deref(),
+            Some("+74951234567")
+        );
+        assert_eq!(n("74959561111").as_deref(), Some("+74959561111"));
+        assert_eq!(n("test_user@cloudpbx.rt.ru").as_deref(), Some("test_user"));
+        assert_eq!(n("sip:317@10.0.0.1").as_deref(), Some("317"));
+    }
+
+    #[test]
+    fn non_ascii_garbage_is_rejected_without_panicking() {
+        for g in ["позвони мне", "sİp:1@h", "☎", "sip:+7 916 ☎@h", "tel:"] {
             assert_eq!(n(g), None, "{g:?}");
         }
     }

@@ -1,6 +1,14 @@
 //! The Rostelecom virtual PBX: the contract functions as state machines over the signed JSON API.
+//!
+//! - [`api`]: signing, signed requests, checked answers;
+//! - [`members`]: `users_info` → `VoipGetMembers`;
+//! - [`calls`]: `call_back` (`VoipGenerateCall`, never retried) and `get_record` (`VoipGetCallLink`);
+//! - [`webhook`]: verification and `call_events` / `get_number_info` (`VoipParseWebhookRequest`).
 
 pub mod api;
+pub mod calls;
+pub mod members;
+pub mod webhook;
 
 use crate::contract::TestResult;
 use crate::engine::{Input, Op, Step};
@@ -15,6 +23,14 @@ use serde_json::Value;
 pub enum Task {
     /// `VoipTestConnection`: waiting for `users_info`.
     TestUsersInfo,
+    /// `VoipGetMembers`: waiting for `users_info`.
+    Members,
+    /// `VoipGenerateCall`: waiting for `call_back` (`[caller, callee]` labels for messages).
+    CallBack(Value),
+    /// `VoipGetCallLink`: waiting for `get_record` for this session (a string).
+    Record(Value),
+    /// `VoipParseWebhookRequest`: a [`webhook::Task`] as JSON.
+    Webhook(Value),
 }
 
 /// Starts a contract call.
@@ -24,15 +40,38 @@ pub fn start(op: Op, s: &Settings, _now_ms: f64) -> Step<Task> {
             Task::TestUsersInfo,
             api::request(s, "users_info", "{}".into()),
         ),
+        Op::GetMembers => Step::fetch(Task::Members, api::request(s, "users_info", "{}".into())),
+        Op::GenerateCall { src, dst } => {
+            let from = match calls::caller(&src) {
+                Ok(c) => c,
+                Err(e) => return Step::fail(e),
+            };
+            let to = match calls::callee(&dst, &s.country_code) {
+                Ok(n) => n,
+                Err(e) => return Step::fail(e),
+            };
+            let req = calls::call_back(s, &from, &to);
+            Step::fetch(Task::CallBack(Value::from(vec![from.label(), to])), req)
+        }
+        Op::GetCallLink { call_data } => match calls::session_of(&call_data) {
+            Ok(session) => {
+                let req = calls::get_record(s, &session);
+                Step::fetch(Task::Record(Value::String(session)), req)
+            }
+            Err(e) => Step::fail(e),
+        },
+        Op::ParseWebhook { request } => {
+            webhook::start(&request, s).map_task(|t| Task::Webhook(t.into_value()))
+        }
         other => Step::fail(VoipError::bad_input(format!(
-            "{} is not implemented for Rostelecom yet.",
+            "{} is not implemented for Rostelecom.",
             other.name()
         ))),
     }
 }
 
 /// Advances a contract call.
-pub fn resume(task: Task, input: Input, s: &Settings, _now_ms: f64) -> Step<Task> {
+pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
     match task {
         Task::TestUsersInfo => Step::finish(answer(s, "users_info", &input).map(|v| {
             let count = |k: &str| v.get(k).and_then(Value::as_array).map_or(0, Vec::len);
@@ -47,6 +86,32 @@ pub fn resume(task: Task, input: Input, s: &Settings, _now_ms: f64) -> Step<Task
                 )),
             }
         })),
+        Task::Members => {
+            Step::finish(answer(s, "users_info", &input).map(|v| members::from_users_info(&v)))
+        }
+        Task::CallBack(labels) => {
+            let label = |i: usize| labels.get(i).and_then(Value::as_str).unwrap_or("?");
+            Step::finish(
+                answer(s, "call_back", &input)
+                    .map(|_| Value::Null)
+                    .map_err(|e| calls::call_back_error(e, label(0), label(1))),
+            )
+        }
+        Task::Record(session) => {
+            let session = session.as_str().unwrap_or("");
+            Step::finish(match &input.response {
+                Some(Outcome::Response(resp)) => calls::record_url(s, session, resp),
+                _ => answer(s, "get_record", &input).map(|_| String::new()),
+            })
+        }
+        Task::Webhook(t) => match webhook::Task::from_value(t) {
+            Some(t) => {
+                webhook::resume(t, input, s, now_ms).map_task(|t| Task::Webhook(t.into_value()))
+            }
+            None => Step::fail(VoipError::bad_input(
+                "The module shim lost the webhook's state.",
+            )),
+        },
     }
 }
 
@@ -64,5 +129,262 @@ pub fn answer(s: &Settings, method: &str, input: &Input) -> Result<Value, VoipEr
         None => Err(VoipError::bad_input(format!(
             "The module shim did not perform {method}."
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{run_native, Op};
+    use crate::http::{Failure, HttpRequest, HttpResponse, WebhookRequest};
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    const ID: &str = "000003C405E6525C64C184258C44EC99";
+    const KEY: &str = "00000716ABDA6D4DFF10F82BCBBFC532";
+
+    fn settings() -> String {
+        json!({"provider": "rostelecom", "rtClientId": ID, "rtSignKey": KEY, "rtApiUrl": "http://pbx"})
+            .to_string()
+    }
+
+    fn signed(body: &str) -> Op {
+        Op::ParseWebhook {
+            request: WebhookRequest {
+                method: "POST".into(),
+                headers: vec![
+                    ("x-client-id".into(), ID.into()),
+                    ("X-CLIENT-SIGN".into(), api::sign(ID, body, KEY)),
+                ],
+                body: Some(body.into()),
+                ..Default::default()
+            },
+        }
+    }
+
+    fn ok_json(v: Value) -> Outcome {
+        Outcome::Response(HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: v.to_string(),
+        })
+    }
+
+    fn delivery(state: &str, pin: &str, ts: &str, extra: Value) -> String {
+        let mut v = json!({"session_id": "S1", "timestamp": ts, "type": "incoming", "state": state,
+            "from_number": "sip:79161234567@188.254.33.73", "from_pin": "",
+            "request_number": "sip:74992222222@188.254.33.73", "request_pin": pin,
+            "disconnect_reason": "", "is_record": ""});
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v.to_string()
+    }
+
+    #[test]
+    fn an_incoming_call_gives_its_events_then_one_record_and_repeats_give_nothing() {
+        let mut storage = BTreeMap::new();
+        let mut calls = 0;
+        let mut respond = |r: &HttpRequest| {
+            calls += 1;
+            assert!(r.url.ends_with("/call_info"));
+            assert_eq!(r.body.as_deref(), Some(r#"{"session_id":"S1"}"#));
+            ok_json(
+                json!({"result": "0", "info": {"state": 1, "duration": "14", "is_record": true}}),
+            )
+        };
+        let bodies = [
+            delivery("new", "", "2018-04-23 15:01:27.214", json!({})),
+            delivery("calling", "101", "2018-04-23 15:01:27.514", json!({})),
+            delivery("connected", "101", "2018-04-23 15:01:32.514", json!({})),
+            delivery(
+                " disconnected ",
+                "101",
+                "2018-04-23 15:01:46.514",
+                json!({"disconnect_reason": "5"}),
+            ),
+            delivery(
+                "end",
+                "101",
+                "2018-04-23 15:01:46.714",
+                json!({"is_record": "true"}),
+            ),
+        ];
+        let mut results = Vec::new();
+        for b in &bodies {
+            results.push(
+                run_native(&settings(), &signed(b), &mut storage, 1e12, &mut respond).unwrap(),
+            );
+        }
+        let kinds: Vec<Value> = results
+            .iter()
+            .map(|r| r["event"]["event"].clone())
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                json!("NotifyStart"),
+                json!("NotifyStart"),
+                json!("NotifyAnswer"),
+                Value::Null,
+                json!("NotifyEnd")
+            ]
+        );
+        assert_eq!(results[1]["event"]["dstPhone"], "101");
+        let rec = &results[4]["callRecord"];
+        assert_eq!(rec["duration"], 14);
+        assert_eq!(rec["disposition"], "Answered");
+        assert_eq!(
+            rec["call"],
+            json!({"provider": "rostelecom", "sessionId": "S1"})
+        );
+        assert!(results.iter().all(|r| r["response"]["status"] == 200));
+        assert!(!storage.contains_key("rt:call:S1"));
+        assert!(storage["rt:done"].contains("S1"));
+        for b in &bodies {
+            let again =
+                run_native(&settings(), &signed(b), &mut storage, 1e12, &mut respond).unwrap();
+            assert_eq!(again["event"], Value::Null, "{b}");
+            assert_eq!(again["callRecord"], Value::Null);
+            assert_eq!(again["response"]["status"], 200);
+        }
+        assert_eq!(calls, 1, "call_info once, for the one end");
+    }
+
+    #[test]
+    fn a_late_retry_of_an_earlier_delivery_is_ignored() {
+        let mut storage = BTreeMap::new();
+        let connected = delivery("connected", "101", "2018-04-23 15:01:32.514", json!({}));
+        let disconnected = delivery("disconnected", "101", "2018-04-23 15:01:46.914", json!({}));
+        let mut run = |b: &str| {
+            run_native(
+                &settings(),
+                &signed(b),
+                &mut storage,
+                1e12,
+                |_| unreachable!(),
+            )
+            .unwrap()
+        };
+        assert_eq!(run(&connected)["event"]["event"], "NotifyAnswer");
+        assert_eq!(run(&disconnected)["event"], Value::Null);
+        let late = run(&connected);
+        assert_eq!(
+            late["event"],
+            Value::Null,
+            "no second answer for a retried delivery"
+        );
+        assert_eq!(late["response"]["status"], 200);
+    }
+
+    #[test]
+    fn end_falls_back_to_event_times_when_call_info_fails() {
+        let mut storage = BTreeMap::new();
+        let mut respond = |_: &HttpRequest| {
+            Outcome::Failure(Failure {
+                code: "ECONNREFUSED".into(),
+                ..Default::default()
+            })
+        };
+        for b in [
+            delivery("connected", "101", "2018-04-23 15:01:32.514", json!({})),
+            delivery("disconnected", "101", "2018-04-23 15:01:46.914", json!({})),
+        ] {
+            run_native(&settings(), &signed(&b), &mut storage, 1e12, &mut respond).unwrap();
+        }
+        let end = delivery("end", "", "2018-04-23 15:01:47.000", json!({}));
+        let r = run_native(&settings(), &signed(&end), &mut storage, 1e12, &mut respond).unwrap();
+        assert_eq!(r["callRecord"]["duration"], 14);
+        assert_eq!(r["callRecord"]["dstPhone"], "101");
+        assert_eq!(r["callRecord"]["call"], Value::Null);
+    }
+
+    #[test]
+    fn forged_or_unsigned_webhooks_are_refused_without_touching_storage() {
+        let body = delivery("new", "", "", json!({}));
+        let mut storage = BTreeMap::new();
+        let mut forged = signed(&body);
+        if let Op::ParseWebhook { request } = &mut forged {
+            request.headers[1].1 = api::sign(ID, &body, "WRONG");
+        }
+        let mut unsigned = signed(&body);
+        if let Op::ParseWebhook { request } = &mut unsigned {
+            request.headers.truncate(1);
+        }
+        let respaced = signed(&body);
+        let respaced = match respaced {
+            Op::ParseWebhook { mut request } => {
+                request.body = Some(body.replace(',', ", "));
+                Op::ParseWebhook { request }
+            }
+            _ => unreachable!(),
+        };
+        for op in [forged, unsigned, respaced] {
+            let r = run_native(&settings(), &op, &mut storage, 0.0, |_| unreachable!()).unwrap();
+            assert_eq!(r["response"]["status"], 403);
+            assert_eq!(r["event"], Value::Null);
+        }
+        assert!(storage.is_empty());
+    }
+
+    #[test]
+    fn get_number_info_is_answered_at_once_without_a_pin() {
+        let body =
+            r#"{"domain": "...", "from_number": "74959561111", "request_number": "74992222222"}"#;
+        let mut storage = BTreeMap::new();
+        let r = run_native(
+            &settings(),
+            &signed(body),
+            &mut storage,
+            0.0,
+            |_| unreachable!(),
+        )
+        .unwrap();
+        let reply: Value = serde_json::from_str(r["response"]["body"].as_str().unwrap()).unwrap();
+        assert_eq!(reply["result"], 0);
+        assert_eq!(reply["PIN"], "");
+        assert!(storage.is_empty());
+    }
+
+    #[test]
+    fn generate_call_is_sent_once_even_when_it_times_out() {
+        let mut storage = BTreeMap::new();
+        let mut sent = Vec::new();
+        let op = Op::GenerateCall {
+            src: "sip:ivanov@demo.cloudpbx.rt.ru".into(),
+            dst: "8 (916) 123-45-67".into(),
+        };
+        let e = run_native(&settings(), &op, &mut storage, 0.0, |r| {
+            sent.push(r.body.clone().unwrap_or_default());
+            Outcome::Failure(Failure {
+                timed_out: true,
+                ..Default::default()
+            })
+        })
+        .unwrap_err();
+        assert_eq!(
+            sent,
+            vec![r#"{"from_sipuri":"ivanov@demo.cloudpbx.rt.ru","request_number":"+79161234567"}"#]
+        );
+        assert!(
+            e.contains("not repeated") && e.contains("+79161234567"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn call_back_refusal_names_both_numbers_and_the_pbx_message() {
+        let mut storage = BTreeMap::new();
+        let op = Op::GenerateCall {
+            src: "101".into(),
+            dst: "+79161234567".into(),
+        };
+        let e = run_native(&settings(), &op, &mut storage, 0.0, |_| {
+            ok_json(json!({"result": -20, "resultMessage": "Ошибка при попытке выполнения обратного вызова"}))
+        })
+        .unwrap_err();
+        for part in ["PIN 101", "+79161234567", "-20", "Ошибка при попытке"] {
+            assert!(e.contains(part), "{e} lacks {part}");
+        }
     }
 }

@@ -1,0 +1,284 @@
+//! Click-to-call (`call_back`) and recordings (`get_record`): request building and answer checks.
+
+use super::api;
+use crate::error::VoipError;
+use crate::http::{HttpRequest, HttpResponse};
+use crate::phone::{self, Number, MAX_EXTENSION_DIGITS};
+use crate::settings::Settings;
+use serde_json::{Map, Value};
+
+/// Who `call_back` rings first: an employee's PIN or a SIP address `user@domain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// `from_pin`.
+    Pin(String),
+    /// `from_sipuri`, without the `sip:` scheme.
+    SipUri(String),
+}
+
+impl Caller {
+    /// `PIN 101` / `SIP user@domain`, for messages.
+    pub fn label(&self) -> String {
+        match self {
+            Caller::Pin(p) => format!("PIN {p}"),
+            Caller::SipUri(u) => format!("SIP {u}"),
+        }
+    }
+}
+
+/// Reads `srcPhone`: a PIN (digits, at most [`MAX_EXTENSION_DIGITS`]), or `[sip:]user@domain`.
+pub fn caller(src: &str) -> Result<Caller, VoipError> {
+    let raw = src.trim();
+    let mut s = raw.trim_start_matches('<').trim_end_matches('>');
+    for scheme in ["sip:", "sips:"] {
+        if s.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        {
+            s = &s[scheme.len()..];
+        }
+    }
+    let s = s.split(';').next().unwrap_or("").trim();
+    if let Some((user, domain)) = s.split_once('@') {
+        let ok = |p: &str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+:[]".contains(c))
+        };
+        if ok(user) && ok(domain) && !domain.contains('@') {
+            return Ok(Caller::SipUri(format!("{user}@{domain}")));
+        }
+    } else if !s.is_empty()
+        && s.len() <= MAX_EXTENSION_DIGITS
+        && s.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Ok(Caller::Pin(s.to_string()));
+    }
+    Err(VoipError::bad_input(format!(
+        "Click-to-call: srcPhone «{}» is not a Rostelecom employee: expected the employee's PIN \
+         (an extension of up to {MAX_EXTENSION_DIGITS} digits, as in the user mapping) or a SIP \
+         address user@domain.",
+        crate::http::snippet(raw, 60)
+    )))
+}
+
+/// Reads `dstPhone` into the canonical format: `+E.164` for external numbers, or an extension.
+pub fn callee(dst: &str, country_code: &str) -> Result<String, VoipError> {
+    match phone::normalize(dst, country_code) {
+        Some(Number::External(n)) => Ok(n),
+        Some(Number::Internal(n)) if n.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+        _ => Err(VoipError::bad_input(format!(
+            "Click-to-call: dstPhone «{}» is not a phone number the PBX can dial (expected e.g. \
+             +79161234567, 8 916 123-45-67 or an extension).",
+            crate::http::snippet(dst, 60)
+        ))),
+    }
+}
+
+/// The signed `call_back` request: rings `from`, then dials `to`.
+pub fn call_back(s: &Settings, from: &Caller, to: &str) -> HttpRequest {
+    let mut body = Map::new();
+    body.insert("request_number".into(), Value::String(to.into()));
+    match from {
+        Caller::Pin(p) => body.insert("from_pin".into(), Value::String(p.clone())),
+        Caller::SipUri(u) => body.insert("from_sipuri".into(), Value::String(u.clone())),
+    };
+    api::request(s, "call_back", Value::Object(body).to_string())
+}
+
+/// Words a failed `call_back` so that it names both numbers and says it was not retried.
+pub fn call_back_error(e: VoipError, from: &str, to: &str) -> VoipError {
+    match e {
+        VoipError::Provider { message } => VoipError::provider(format!(
+            "Click-to-call from {from} to {to} failed: {message}. Check that {from} is an employee \
+             of this domain with a working phone, and that {to} may be dialled."
+        )),
+        e @ VoipError::Timeout { .. } => VoipError::provider(format!(
+            "Click-to-call from {from} to {to}: {e} The request was not repeated, because a \
+             repeat could ring the client twice; the call may still go through."
+        )),
+        other => other,
+    }
+}
+
+/// The Rostelecom session id in `callRecord.call`, as [`record_call_data`] stored it.
+/// Also accepts that object as JSON text, or a bare session id.
+pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
+    let bad = || {
+        VoipError::bad_input(format!(
+            "VoipGetCallLink got call data it cannot use: «{}». Expected the call record's data \
+             {{\"provider\":\"rostelecom\",\"sessionId\":\"…\"}} as this module stored it.",
+            crate::http::snippet(&call_data.to_string(), 80)
+        ))
+    };
+    let id = match call_data {
+        Value::Object(o) => {
+            if let Some(p) = o.get("provider").and_then(Value::as_str) {
+                if p != "rostelecom" {
+                    return Err(VoipError::bad_input(format!(
+                        "VoipGetCallLink: this call was recorded by the {} integration, not by the \
+                         Rostelecom one this module is set to.",
+                        crate::http::snippet(p, 20)
+                    )));
+                }
+            }
+            o.get("sessionId")
+                .or_else(|| o.get("session_id"))
+                .and_then(Value::as_str)
+                .ok_or_else(bad)?
+                .trim()
+        }
+        Value::String(s) if s.trim_start().starts_with('{') => {
+            let inner: Value = serde_json::from_str(s).map_err(|_| bad())?;
+            return session_of(&inner).map_err(|_| bad());
+        }
+        Value::String(s) => s.trim(),
+        _ => return Err(bad()),
+    };
+    if id.is_empty()
+        || id.len() > 128
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+    {
+        return Err(bad());
+    }
+    Ok(id.to_string())
+}
+
+/// `callRecord.call` for a session: what [`session_of`] reads back.
+pub fn record_call_data(session: &str) -> Value {
+    super::webhook::obj(vec![
+        ("provider", "rostelecom".into()),
+        ("sessionId", session.into()),
+    ])
+}
+
+/// The signed `get_record` request, with `ip_adress` when `rtRecordIp` is set.
+pub fn get_record(s: &Settings, session: &str) -> HttpRequest {
+    let mut body = Map::new();
+    body.insert("session_id".into(), Value::String(session.into()));
+    if let Some(ip) = &s.rostelecom().record_ip {
+        body.insert("ip_adress".into(), Value::String(ip.clone()));
+    }
+    api::request(s, "get_record", Value::Object(body).to_string())
+}
+
+/// The recording URL from a `get_record` answer, or why there is none.
+pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<String, VoipError> {
+    let code = resp.json().as_ref().and_then(api::result_code);
+    let no_record = |detail: String| {
+        VoipError::provider(format!(
+            "No recording (yet) for session {session}: {detail}. The file can lag behind the end \
+             of the call, so try again later; if it never appears, check that this employee's \
+             calls are recorded in the Rostelecom personal account."
+        ))
+    };
+    match api::check(s, "get_record", resp) {
+        Ok(json) => match json.get("url").and_then(Value::as_str).map(str::trim) {
+            Some(u) if u.starts_with("https://") || u.starts_with("http://") => Ok(u.to_string()),
+            _ => Err(no_record(
+                "the PBX answered get_record without a link".into(),
+            )),
+        },
+        Err(VoipError::Provider { .. }) if code.is_some_and(|c| c > 0) => {
+            let msg = resp
+                .json()
+                .map(|v| api::result_message(&v))
+                .unwrap_or_default();
+            Err(no_record(format!(
+                "the PBX answered get_record with result {}{}",
+                code.unwrap_or_default(),
+                if msg.is_empty() {
+                    String::new()
+                } else {
+                    format!(", «{msg}»")
+                }
+            )))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn caller_is_a_pin_or_a_sip_address_without_the_scheme() {
+        assert_eq!(caller(" 101 ").unwrap(), Caller::Pin("101".into()));
+        assert_eq!(
+            caller("sip:ivanov@demo.cloudpbx.rt.ru").unwrap(),
+            Caller::SipUri("ivanov@demo.cloudpbx.rt.ru".into())
+        );
+        assert_eq!(
+            caller("<SIPS:ivanov@10.0.0.5;transport=tls>").unwrap(),
+            Caller::SipUri("ivanov@10.0.0.5".into())
+        );
+        assert_eq!(
+            caller("test_user@cloudpbx.rt.ru").unwrap(),
+            Caller::SipUri("test_user@cloudpbx.rt.ru".into())
+        );
+    }
+
+    #[test]
+    fn caller_rejects_external_numbers_logins_and_garbage() {
+        for bad in [
+            "",
+            "+79161234567",
+            "89161234567",
+            "ivanov",
+            "a@b@c",
+            "@host",
+            "user@",
+            "sip:",
+            "10 1",
+        ] {
+            let e = caller(bad).unwrap_err().to_string();
+            assert!(e.contains("srcPhone"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn callee_is_normalised_to_the_canonical_format() {
+        assert_eq!(callee("8 (916) 123-45-67", "7").unwrap(), "+79161234567");
+        assert_eq!(
+            callee("sip:+74951234567@188.254.33.73", "7").unwrap(),
+            "+74951234567"
+        );
+        assert_eq!(callee("9161234567", "7").unwrap(), "+79161234567");
+        assert_eq!(callee("102", "7").unwrap(), "102");
+        assert!(callee("petrova@domain", "7").is_err());
+        assert!(callee("позвони мне", "7").is_err());
+    }
+
+    #[test]
+    fn session_is_read_back_from_the_record_data() {
+        let data = record_call_data("AbC123-x");
+        assert_eq!(session_of(&data).unwrap(), "AbC123-x");
+        assert_eq!(
+            session_of(&Value::String(data.to_string())).unwrap(),
+            "AbC123-x"
+        );
+        assert_eq!(session_of(&json!("AbC123")).unwrap(), "AbC123");
+    }
+
+    #[test]
+    fn garbage_call_data_is_a_clear_error() {
+        for bad in [
+            Value::Null,
+            json!(42),
+            json!({}),
+            json!({"sessionId": ""}),
+            json!({"sessionId": "../../etc"}),
+            json!({"sessionId": 5}),
+            json!("{not json"),
+            json!([1, 2]),
+        ] {
+            let e = session_of(&bad).unwrap_err().to_string();
+            assert!(e.contains("cannot use"), "{e}");
+        }
+        let e = session_of(&json!({"provider": "oktell", "sessionId": "x"})).unwrap_err();
+        assert!(e.to_string().contains("oktell integration"), "{e}");
+    }
+}

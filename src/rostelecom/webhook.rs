@@ -1,0 +1,1130 @@
+//! Webhooks from the Rostelecom PBX: verification, recognition, and `call_events` → ELMA365.
+//!
+//! ## Verification (before anything else)
+//! | request | answer | event / record |
+//! |---|---|---|
+//! | body not a string | 400 | none |
+//! | body over [`MAX_BODY_BYTES`] | 413 | none |
+//! | `X-Client-ID` or `X-Client-Sign` missing or wrong (names in any case) | 403 | none |
+//! | signed, but not a JSON object | 400 | none |
+//!
+//! The signature is recomputed over the raw body string and compared in constant time.
+//!
+//! ## Recognition (by the body: ELMA365 passes no path)
+//! - `session_id` and `state` → `call_events`;
+//! - `from_number` and `request_number`, no `session_id`/`state` → `get_number_info`, answered at
+//!   once with an empty `PIN` (the PBX routes by its own rules) and the name from
+//!   [`lookup_caller`], the plug-in point for a caller-name lookup;
+//! - any other signed JSON object → 200, ignored (a genuine PBX request of a kind we do not use).
+//!
+//! ## `call_events` → ELMA365
+//! The employee of a call is `request_pin` on `incoming` and `internal` calls, `from_pin` on
+//! `outbound` ones. Phones are canonical ([`crate::phone`]); PINs stay as they are, so they equal
+//! the member ids from `users_info`.
+//!
+//! | state | incoming | outbound | internal |
+//! |---|---|---|---|
+//! | `new` | NotifyStart, src = client, dst = the line (or the employee's PIN once known) | NotifyOutStart, src = employee PIN, dst = client | NotifyInternal, src = caller PIN, dst = callee PIN (or login) |
+//! | `calling` | NotifyStart again when a new employee rings: dst = that PIN | no event (NotifyOutStart if `new` was missed) | NotifyInternal again when the callee PIN becomes known |
+//! | `connected` | NotifyAnswer (Answered), dst = the answering PIN | NotifyAnswer (Answered) | NotifyAnswer (Answered) |
+//! | `disconnected` | no event; the reason is remembered (`3` = busy) | same | same |
+//! | `end` | NotifyEnd + callRecord | NotifyOutEnd + callRecord | NotifyEnd (direction Internal) + callRecord |
+//! | anything else (`analytics`, …) | 200, nothing | same | same |
+//!
+//! - Every event and record has `callId` = `session_id`.
+//! - A repeated `connected` (transfer, conference) emits NotifyAnswer only when another employee
+//!   answers, with the same callId; it never starts a second call or record. `disconnected`
+//!   emits nothing, so its repeats are harmless.
+//! - A delivery seen before (same state, type, timestamp, PINs, number and reason), and anything
+//!   after `end`, is answered 200 and ignored.
+//! - On `end`, a signed `call_info` gives `duration` and answered/not answered (busy when the
+//!   disconnect reason was `3` or the SIP status 486). If it fails, the talk time between the first
+//!   `connected` and the last `disconnected` (0 when never answered) and the events' own
+//!   answered/busy evidence are used instead. `callRecord.call` is
+//!   `{"provider":"rostelecom","sessionId":…}` when the call was recorded (`is_record`), else null.
+
+use super::{api, calls, members::pin_of};
+use crate::callstore::{CallStore, Loaded, Writes};
+use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
+use crate::engine::{Input, Step};
+use crate::http::{Outcome, WebhookRequest, WebhookResponse};
+use crate::phone;
+use crate::settings::Settings;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// The largest webhook body accepted, in bytes (real ones are well under 1 KB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long `call_info` may take while the PBX waits for the answer to `end`.
+pub const CALL_INFO_TIMEOUT_SEC: u32 = 5;
+/// How many handled deliveries one call remembers for de-duplication.
+const SEEN_KEEP: usize = 48;
+
+/// Per-call state under `rt:call:<session_id>`.
+const STORE: CallStore = CallStore::new("rt");
+
+/// A call event's stage (`state`, trimmed, any case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// `new`: a new call.
+    New,
+    /// `calling`: dialling an employee's contact number.
+    Calling,
+    /// `connected`: talk starts.
+    Connected,
+    /// `disconnected`: talk ends (the call may go on after a transfer).
+    Disconnected,
+    /// `end`: the call is over.
+    End,
+}
+
+impl Stage {
+    /// The stage for a `state` value; `None` for states this module does not use.
+    pub fn parse(state: &str) -> Option<Stage> {
+        let s = state.trim().to_ascii_lowercase();
+        Some(match s.as_str() {
+            "new" => Stage::New,
+            "calling" => Stage::Calling,
+            "connected" => Stage::Connected,
+            "disconnected" => Stage::Disconnected,
+            "end" => Stage::End,
+            _ => return None,
+        })
+    }
+}
+
+/// The direction for a `type` value; `None` for unknown types.
+pub fn direction(kind: &str) -> Option<Direction> {
+    Some(match kind.trim().to_ascii_lowercase().as_str() {
+        "incoming" => Direction::In,
+        "outbound" | "outgoing" => Direction::Out,
+        "internal" => Direction::Internal,
+        _ => return None,
+    })
+}
+
+/// One `call_events` delivery, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallEvent {
+    /// `session_id`: the callId of everything this call produces.
+    pub session: String,
+    /// `state`.
+    pub stage: Stage,
+    /// `type`.
+    pub dir: Direction,
+    /// `from_number` (raw).
+    pub from_number: String,
+    /// `from_pin`.
+    pub from_pin: String,
+    /// `request_number` (raw).
+    pub request_number: String,
+    /// `request_pin`.
+    pub request_pin: String,
+    /// `disconnect_reason`.
+    pub reason: String,
+    /// `is_record` is `"true"`.
+    pub is_record: bool,
+    /// `timestamp` (Moscow time).
+    pub timestamp: String,
+}
+
+fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.trim().to_string(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl CallEvent {
+    /// Reads a `call_events` body. `Err` carries why it is ignored (unknown state or type, no id).
+    pub fn parse(v: &Value) -> Result<CallEvent, &'static str> {
+        let stage = Stage::parse(&text(v, "state")).ok_or("a state this module does not use")?;
+        let dir = direction(&text(v, "type")).ok_or("an unknown call type")?;
+        let session = text(v, "session_id");
+        if session.is_empty() {
+            return Err("no session_id");
+        }
+        Ok(CallEvent {
+            session,
+            stage,
+            dir,
+            from_number: text(v, "from_number"),
+            from_pin: pin_of(v.get("from_pin")).unwrap_or_default(),
+            request_number: text(v, "request_number"),
+            request_pin: pin_of(v.get("request_pin")).unwrap_or_default(),
+            reason: text(v, "disconnect_reason"),
+            is_record: text(v, "is_record").eq_ignore_ascii_case("true"),
+            timestamp: text(v, "timestamp"),
+        })
+    }
+
+    /// The employee this delivery names: `request_pin`, or `from_pin` on outbound calls.
+    pub fn employee(&self) -> &str {
+        match self.dir {
+            Direction::Out => &self.from_pin,
+            Direction::In | Direction::Internal => &self.request_pin,
+        }
+    }
+
+    /// A short digest identifying this delivery, for de-duplication of PBX retries.
+    fn digest(&self) -> String {
+        let key = format!(
+            "{}|{}|{}|{}|{}|{}|{}",
+            self.stage as u8,
+            self.dir as u8,
+            self.timestamp,
+            self.from_pin,
+            self.request_pin,
+            self.request_number,
+            self.reason
+        );
+        let d = Sha256::digest(key.as_bytes());
+        d[..5]
+            .iter()
+            .flat_map(|b| [b >> 4, b & 15])
+            .map(|n| char::from(b"0123456789abcdef"[n as usize]))
+            .collect()
+    }
+}
+
+/// What the module remembers about an active call, stored as one short JSON object. It is
+/// converted by hand (no derived serde code: every derived field costs wasm size).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CallState {
+    /// First event time (ms since the epoch).
+    pub f: u64,
+    /// First `connected` time, 0 if never.
+    pub c: u64,
+    /// Last `disconnected` time, 0 if never.
+    pub x: u64,
+    /// The employee last rung or connected.
+    pub p: String,
+    /// The employee who last talked.
+    pub w: String,
+    /// Whether someone is talking right now.
+    pub a: bool,
+    /// The `dstPhone` of the last start notification.
+    pub n: String,
+    /// The last disconnect reason.
+    pub r: String,
+    /// Digests of the deliveries already handled.
+    pub s: Vec<String>,
+}
+
+impl CallState {
+    /// The state as stored.
+    pub fn to_json(&self) -> Value {
+        obj(vec![
+            ("f", self.f.into()),
+            ("c", self.c.into()),
+            ("x", self.x.into()),
+            ("p", self.p.as_str().into()),
+            ("w", self.w.as_str().into()),
+            ("a", self.a.into()),
+            ("n", self.n.as_str().into()),
+            ("r", self.r.as_str().into()),
+            ("s", self.s.clone().into()),
+        ])
+    }
+
+    /// Reads a stored state; missing or malformed fields take their defaults.
+    pub fn from_json(v: &Value) -> CallState {
+        let num = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        CallState {
+            f: num("f"),
+            c: num("c"),
+            x: num("x"),
+            p: s("p"),
+            w: s("w"),
+            a: v.get("a").and_then(Value::as_bool).unwrap_or(false),
+            n: s("n"),
+            r: s("r"),
+            s: v.get("s")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The machine's state between steps of `VoipParseWebhookRequest`: the verified `call_events`
+/// body and JSON values only. It crosses steps as a JSON array ([`Task::into_value`]) rather than
+/// through derived serde code, which would cost wasm size.
+#[derive(Debug, PartialEq)]
+pub enum Task {
+    /// The call's storage keys are being read (the body).
+    Loaded(Value),
+    /// `end`: waiting for `call_info` (the body, the call's state).
+    CallInfo(Value, Value),
+    /// `end`: the store is re-read to finish the call (the body, the state, the `call_info`
+    /// answer or null).
+    Finish(Value, Value, Value),
+}
+
+impl Task {
+    /// `[0, body]`, `[1, body, state]` or `[2, body, state, info]`.
+    pub fn into_value(self) -> Value {
+        Value::Array(match self {
+            Task::Loaded(b) => vec![0.into(), b],
+            Task::CallInfo(b, st) => vec![1.into(), b, st],
+            Task::Finish(b, st, info) => vec![2.into(), b, st, info],
+        })
+    }
+
+    /// Reads back what [`Task::into_value`] wrote.
+    pub fn from_value(v: Value) -> Option<Task> {
+        let Value::Array(mut a) = v else { return None };
+        a.resize(4, Value::Null);
+        let info = a.pop()?;
+        let st = a.pop()?;
+        let b = a.pop()?;
+        Some(match a.pop()?.as_u64()? {
+            0 => Task::Loaded(b),
+            1 => Task::CallInfo(b, st),
+            2 => Task::Finish(b, st, info),
+            _ => return None,
+        })
+    }
+}
+
+/// Caller information a lookup can give for `get_number_info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerInfo {
+    /// The name the PBX shows the employee.
+    pub display_name: String,
+    /// The PIN to route to; empty leaves routing to the PBX.
+    pub pin: String,
+}
+
+/// The plug-in point for `get_number_info`: a caller name (and PIN) for the caller's canonical
+/// number `from` calling the line `line`. Returns `None` today, so the PBX routes by its own rules.
+/// A lookup that needs data (e.g. a phonebook cached in `Namespace.storage`) can read it with a
+/// `Step::read` before replying; keep it fast, the PBX is waiting.
+pub fn lookup_caller(_from: &str, _line: &str, _s: &Settings) -> Option<CallerInfo> {
+    None
+}
+
+/// The `get_number_info` reply: `result` 0, the display name and PIN (empty = PBX routing).
+pub fn number_info_response(info: Option<CallerInfo>) -> WebhookResponse {
+    let (name, pin) = info.map_or((String::new(), String::new()), |i| (i.display_name, i.pin));
+    let v = obj(vec![
+        ("result", 0.into()),
+        ("resultMessage", "".into()),
+        ("displayName", name.into()),
+        ("PIN", pin.into()),
+    ]);
+    WebhookResponse::json(200, &v)
+}
+
+/// A JSON object from pairs, built without serde (the `json!` macro costs wasm size per field).
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
+    let v = obj(vec![
+        ("result", result.into()),
+        ("resultMessage", message.into()),
+    ]);
+    WebhookResponse::json(status, &v)
+}
+
+/// The answer to an accepted `call_events` delivery.
+pub fn ok() -> WebhookResponse {
+    reply(200, 0, "ok")
+}
+
+fn ignored(why: &str) -> WebhookResult {
+    WebhookResult::reply(reply(200, 0, &format!("ignored: {why}")))
+}
+
+/// Checks size, headers and signature; returns the body, or the answer refusing it.
+pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, WebhookResponse> {
+    let rt = s.rostelecom();
+    if req.body_not_string {
+        return Err(reply(
+            400,
+            4,
+            "the body must reach the module as raw text; it arrived parsed, so its signature cannot be checked",
+        ));
+    }
+    let body = req.body.as_deref().unwrap_or("");
+    if body.len() > MAX_BODY_BYTES {
+        return Err(reply(413, 4, "the body is too large for a call event"));
+    }
+    let header = |name| req.header(name).map(str::trim).filter(|v| !v.is_empty());
+    let Some(id) = header("X-Client-ID") else {
+        return Err(reply(403, 2, "X-Client-ID header is missing"));
+    };
+    if !bool::from(id.as_bytes().ct_eq(rt.client_id.as_bytes())) {
+        return Err(reply(403, 2, "X-Client-ID is not this domain's"));
+    }
+    let Some(sig) = header("X-Client-Sign") else {
+        return Err(reply(403, 3, "X-Client-Sign header is missing"));
+    };
+    if !api::verify(&rt.client_id, body, &rt.sign_key, sig) {
+        return Err(reply(403, 3, "X-Client-Sign does not match the body"));
+    }
+    Ok(body)
+}
+
+/// Starts handling a webhook request.
+pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
+    let body = match verify(req, s) {
+        Ok(b) => b,
+        Err(resp) => return Step::done(WebhookResult::reply(resp)),
+    };
+    let v: Value = match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => {
+            return Step::done(WebhookResult::reply(reply(
+                400,
+                4,
+                "the body is not a JSON object",
+            )))
+        }
+    };
+    let has = |k: &str| v.get(k).is_some();
+    if has("session_id") && has("state") {
+        return match CallEvent::parse(&v) {
+            Ok(ev) => Step::read(Task::Loaded(v), STORE.keys(&ev.session)),
+            Err(why) => Step::done(ignored(why)),
+        };
+    }
+    if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
+        let cc = &s.country_code;
+        let from = phone::canonical(&text(&v, "from_number"), cc);
+        let line = phone::canonical(&text(&v, "request_number"), cc);
+        let info = lookup_caller(&from, &line, s);
+        return Step::done(WebhookResult::reply(number_info_response(info)));
+    }
+    Step::done(ignored("not a request this module handles"))
+}
+
+/// Advances webhook handling.
+pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
+    let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
+    let (Task::Loaded(body) | Task::CallInfo(body, _) | Task::Finish(body, _, _)) = &task;
+    let Ok(ev) = CallEvent::parse(body) else {
+        return Step::done(ignored("the event could not be read back"));
+    };
+    match task {
+        Task::Loaded(body) => {
+            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
+            on_event(body, ev, loaded, s, now, now_ms)
+        }
+        Task::CallInfo(body, state) => {
+            let info = match &input.response {
+                Some(Outcome::Response(resp)) => api::check(s, "call_info", resp).ok(),
+                _ => None,
+            };
+            let keys = STORE.keys(&ev.session);
+            Step::read(Task::Finish(body, state, info.unwrap_or(Value::Null)), keys)
+        }
+        Task::Finish(_, state, info) => {
+            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
+            if loaded.finished {
+                return Step::done(ignored("the call is already over"));
+            }
+            let info = (!info.is_null()).then(|| Info::parse(&info));
+            let st = CallState::from_json(&state);
+            let t = event_time(&ev, now);
+            let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
+            with_writes(
+                Step::done(result),
+                STORE.finish(&ev.session, now_ms, &loaded),
+            )
+        }
+    }
+}
+
+fn with_writes(mut step: Step<Task>, writes: Writes) -> Step<Task> {
+    step.set.extend(writes);
+    step
+}
+
+/// The event's own time: its `timestamp` (Moscow time), else `now`.
+fn event_time(ev: &CallEvent, now: u64) -> u64 {
+    timestamp_ms(&ev.timestamp).unwrap_or(now)
+}
+
+fn on_event(
+    body: Value,
+    ev: CallEvent,
+    loaded: Loaded<Value>,
+    s: &Settings,
+    now: u64,
+    now_ms: f64,
+) -> Step<Task> {
+    if loaded.finished {
+        return Step::done(ignored("the call is already over"));
+    }
+    let mut st = loaded
+        .state
+        .as_ref()
+        .map(CallState::from_json)
+        .unwrap_or_default();
+    let digest = ev.digest();
+    if st.s.contains(&digest) {
+        return Step::done(ignored("a repeated delivery"));
+    }
+    st.s.push(digest);
+    if st.s.len() > SEEN_KEEP {
+        st.s.remove(0);
+    }
+    let t = event_time(&ev, now);
+    if st.f == 0 {
+        st.f = t;
+    }
+    let (event, st) = apply(&ev, st, t, &s.country_code);
+    let state = st.to_json();
+    let writes = STORE.save(&ev.session, &state, now_ms, &loaded);
+    if ev.stage == Stage::End {
+        let mut req = api::request(
+            s,
+            "call_info",
+            obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
+        );
+        req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
+        return with_writes(Step::fetch(Task::CallInfo(body, state), req), writes);
+    }
+    let result = WebhookResult {
+        event,
+        call_record: None,
+        response: ok(),
+    };
+    with_writes(Step::done(result), writes)
+}
+
+/// The start-of-call kind for a direction.
+pub fn start_kind(dir: Direction) -> EventKind {
+    match dir {
+        Direction::In => EventKind::NotifyStart,
+        Direction::Out => EventKind::NotifyOutStart,
+        Direction::Internal => EventKind::NotifyInternal,
+    }
+}
+
+/// The end-of-call kind for a direction.
+pub fn end_kind(dir: Direction) -> EventKind {
+    match dir {
+        Direction::Out => EventKind::NotifyOutEnd,
+        Direction::In | Direction::Internal => EventKind::NotifyEnd,
+    }
+}
+
+fn first_of<'a>(options: &[&'a str]) -> &'a str {
+    options
+        .iter()
+        .copied()
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+}
+
+/// `(srcPhone, dstPhone)` for a delivery, given the employee PIN known so far.
+pub fn parties(ev: &CallEvent, employee: &str, cc: &str) -> (String, String) {
+    let canon = |raw: &str| phone::canonical(raw, cc);
+    match ev.dir {
+        Direction::In => (
+            canon(&ev.from_number),
+            match employee {
+                "" => canon(&ev.request_number),
+                pin => pin.to_string(),
+            },
+        ),
+        Direction::Out => (
+            match employee {
+                "" => canon(&ev.from_number),
+                pin => pin.to_string(),
+            },
+            canon(&ev.request_number),
+        ),
+        Direction::Internal => (
+            match ev.from_pin.as_str() {
+                "" => canon(&ev.from_number),
+                pin => pin.to_string(),
+            },
+            match employee {
+                "" => canon(&ev.request_number),
+                pin => pin.to_string(),
+            },
+        ),
+    }
+}
+
+/// Applies one (new, not repeated) delivery to the call's state; returns the event to emit.
+/// `end` returns no event here: [`end_result`] builds it once `call_info` has answered.
+pub fn apply(ev: &CallEvent, mut st: CallState, t: u64, cc: &str) -> (Option<Event>, CallState) {
+    if !ev.employee().is_empty() {
+        st.p = ev.employee().to_string();
+    }
+    let (src, dst) = parties(ev, &st.p, cc);
+    let event = |kind, disposition| Event {
+        event: kind,
+        direction: ev.dir,
+        disposition,
+        src_phone: src.clone(),
+        dst_phone: dst.clone(),
+        call_id: ev.session.clone(),
+    };
+    let out = match ev.stage {
+        Stage::New | Stage::Calling if st.n != dst => {
+            st.n = dst.clone();
+            Some(event(start_kind(ev.dir), Disposition::Unknown))
+        }
+        Stage::New | Stage::Calling => None,
+        Stage::Connected => {
+            if st.c == 0 {
+                st.c = t;
+            }
+            let who = first_of(&[&st.p, &dst]).to_string();
+            let again = st.a && st.w == who;
+            st.a = true;
+            st.w = who;
+            (!again).then(|| event(EventKind::NotifyAnswer, Disposition::Answered))
+        }
+        Stage::Disconnected => {
+            st.a = false;
+            st.x = t;
+            st.r = ev.reason.clone();
+            None
+        }
+        Stage::End => None,
+    };
+    (out, st)
+}
+
+/// What `call_info` says about a finished call.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Info {
+    /// `state`: 1 answered, 2 not answered.
+    pub answered: Option<bool>,
+    /// `duration` in seconds.
+    pub duration: Option<u32>,
+    /// SIP status 486 (busy).
+    pub busy: bool,
+    /// `is_record`.
+    pub record: bool,
+    /// `answering_pin`.
+    pub answering_pin: String,
+}
+
+fn whole(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
+        Value::String(s) => s.trim().split('.').next()?.parse().ok(),
+        _ => None,
+    }
+}
+
+impl Info {
+    /// Reads a checked `call_info` answer (`info` may also come as a one-element array).
+    pub fn parse(answer: &Value) -> Info {
+        let info = match answer.get("info") {
+            Some(Value::Array(a)) => a.first().cloned().unwrap_or(Value::Null),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        };
+        let truthy = |k: &str| match info.get(k) {
+            Some(Value::Bool(b)) => *b,
+            Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true") || s.trim() == "1",
+            Some(Value::Number(n)) => n.as_u64() == Some(1),
+            _ => false,
+        };
+        Info {
+            answered: match whole(info.get("state")) {
+                Some(1) => Some(true),
+                Some(2) => Some(false),
+                _ => None,
+            },
+            duration: whole(info.get("duration")).map(|d| d.min(u64::from(u32::MAX)) as u32),
+            busy: text(&info, "status_code") == "486",
+            record: truthy("is_record"),
+            answering_pin: pin_of(info.get("answering_pin")).unwrap_or_default(),
+        }
+    }
+}
+
+fn is_busy(reason: &str) -> bool {
+    reason == "3"
+        || reason.to_ascii_lowercase().contains("busy")
+        || reason.contains("занят")
+        || reason.contains("Занят")
+}
+
+/// The end event and the call record for `end`, from the call's state and `call_info` (if any).
+pub fn end_result(
+    ev: &CallEvent,
+    st: &CallState,
+    info: Option<&Info>,
+    t: u64,
+    cc: &str,
+) -> WebhookResult {
+    let from_info = info.map_or("", |i| i.answering_pin.as_str());
+    let employee = first_of(&[&st.w, &st.p, ev.employee(), from_info]);
+    let (src, dst) = parties(ev, employee, cc);
+    let talked = st.c > 0;
+    let answered = info.and_then(|i| i.answered).unwrap_or(talked);
+    let disposition = if answered {
+        Disposition::Answered
+    } else if is_busy(&st.r) || is_busy(&ev.reason) || info.is_some_and(|i| i.busy) {
+        Disposition::Busy
+    } else {
+        Disposition::NoAnswer
+    };
+    let fallback = if talked {
+        let until = if st.x >= st.c { st.x } else { t };
+        (until.saturating_sub(st.c) + 500) / 1000
+    } else {
+        0
+    };
+    let duration = match (answered, info.and_then(|i| i.duration)) {
+        (false, _) => 0,
+        (true, Some(d)) => d,
+        (true, None) => fallback.min(u64::from(u32::MAX)) as u32,
+    };
+    let record = ev.is_record || info.is_some_and(|i| i.record);
+    WebhookResult {
+        event: Some(Event {
+            event: end_kind(ev.dir),
+            direction: ev.dir,
+            disposition,
+            src_phone: src.clone(),
+            dst_phone: dst.clone(),
+            call_id: ev.session.clone(),
+        }),
+        call_record: Some(CallRecord {
+            call: if record {
+                calls::record_call_data(&ev.session)
+            } else {
+                Value::Null
+            },
+            call_id: ev.session.clone(),
+            direction: ev.dir,
+            disposition,
+            src_phone: src,
+            dst_phone: dst,
+            duration,
+        }),
+        response: ok(),
+    }
+}
+
+/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `"2018-04-23 15:01:27.214"` (Moscow time, UTC+3) → ms since the epoch; `None` if malformed.
+pub fn timestamp_ms(ts: &str) -> Option<u64> {
+    let ts = ts.trim();
+    let (date, time) = ts.split_once([' ', 'T'])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
+    let mut t = hms.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, sec) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
+    let ms_digits: String = frac
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .chain("000".chars())
+        .take(3)
+        .collect();
+    let ms: i64 = ms_digits.parse().ok()?;
+    let valid = (1970..=9999).contains(&y)
+        && (1..=12).contains(&mo)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&h)
+        && (0..60).contains(&mi)
+        && (0..=60).contains(&sec);
+    if !valid {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, day) * 86_400 + h * 3600 + mi * 60 + sec - 3 * 3600;
+    u64::try_from(secs * 1000 + ms).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ev(stage: Stage, dir: Direction) -> CallEvent {
+        CallEvent {
+            session: "S1".into(),
+            stage,
+            dir,
+            from_number: "sip:79161234567@188.254.33.73".into(),
+            from_pin: String::new(),
+            request_number: "sip:74992222222@188.254.33.73".into(),
+            request_pin: String::new(),
+            reason: String::new(),
+            is_record: false,
+            timestamp: String::new(),
+        }
+    }
+
+    fn incoming(stage: Stage, pin: &str) -> CallEvent {
+        CallEvent {
+            request_pin: pin.into(),
+            ..ev(stage, Direction::In)
+        }
+    }
+
+    fn outbound(stage: Stage) -> CallEvent {
+        CallEvent {
+            from_number: "sip:ivanov@demo.cloudpbx.rt.ru".into(),
+            from_pin: "101".into(),
+            request_number: "sip:+79031112233@188.254.33.73".into(),
+            ..ev(stage, Direction::Out)
+        }
+    }
+
+    fn internal(stage: Stage, callee_pin: &str) -> CallEvent {
+        CallEvent {
+            from_number: "sip:ivanov@demo.cloudpbx.rt.ru".into(),
+            from_pin: "101".into(),
+            request_number: "sip:petrova@demo.cloudpbx.rt.ru".into(),
+            request_pin: callee_pin.into(),
+            ..ev(stage, Direction::Internal)
+        }
+    }
+
+    type Seen = Option<(EventKind, Disposition, String, String)>;
+
+    /// Runs deliveries through `apply`, returning each one's event as (kind, disposition, src, dst).
+    fn run(events: &[CallEvent]) -> (Vec<Seen>, CallState) {
+        let mut st = CallState::default();
+        let mut out = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let (event, next) = apply(e, st, 1000 * i as u64, "7");
+            st = next;
+            out.push(event.map(|e| {
+                assert_eq!(e.call_id, "S1");
+                (e.event, e.disposition, e.src_phone, e.dst_phone)
+            }));
+        }
+        (out, st)
+    }
+
+    fn some(kind: EventKind, disp: Disposition, src: &str, dst: &str) -> Seen {
+        Some((kind, disp, src.into(), dst.into()))
+    }
+
+    #[test]
+    fn incoming_new_rings_the_line_then_calling_and_connected_name_the_employee() {
+        let (out, st) = run(&[
+            incoming(Stage::New, ""),
+            incoming(Stage::Calling, "101"),
+            incoming(Stage::Connected, "101"),
+            CallEvent {
+                reason: "5".into(),
+                ..incoming(Stage::Disconnected, "101")
+            },
+        ]);
+        use Disposition::*;
+        use EventKind::*;
+        assert_eq!(
+            out,
+            vec![
+                some(NotifyStart, Unknown, "+79161234567", "+74992222222"),
+                some(NotifyStart, Unknown, "+79161234567", "101"),
+                some(NotifyAnswer, Answered, "+79161234567", "101"),
+                None,
+            ]
+        );
+        assert_eq!(
+            (st.c, st.x, st.r.as_str(), st.w.as_str()),
+            (2000, 3000, "5", "101")
+        );
+    }
+
+    #[test]
+    fn transfer_answers_again_for_the_new_employee_only() {
+        let (out, _) = run(&[
+            incoming(Stage::Connected, "101"),
+            CallEvent {
+                reason: "0".into(),
+                ..incoming(Stage::Disconnected, "101")
+            },
+            incoming(Stage::Calling, "102"),
+            incoming(Stage::Connected, "102"),
+            CallEvent {
+                timestamp: "other".into(),
+                ..incoming(Stage::Connected, "102")
+            },
+        ]);
+        let kinds: Vec<_> = out
+            .iter()
+            .map(|e| e.as_ref().map(|e| (e.0, e.3.clone())))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                Some((EventKind::NotifyAnswer, "101".into())),
+                None,
+                Some((EventKind::NotifyStart, "102".into())),
+                Some((EventKind::NotifyAnswer, "102".into())),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn outbound_maps_the_employee_to_src_and_the_client_to_dst() {
+        let (out, _) = run(&[
+            outbound(Stage::New),
+            outbound(Stage::Calling),
+            outbound(Stage::Connected),
+            outbound(Stage::Disconnected),
+        ]);
+        use Disposition::*;
+        use EventKind::*;
+        assert_eq!(
+            out,
+            vec![
+                some(NotifyOutStart, Unknown, "101", "+79031112233"),
+                None,
+                some(NotifyAnswer, Answered, "101", "+79031112233"),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn internal_calls_name_both_employees_by_pin_once_known() {
+        let (out, _) = run(&[
+            internal(Stage::New, ""),
+            internal(Stage::Calling, "102"),
+            internal(Stage::Connected, "102"),
+        ]);
+        use Disposition::*;
+        use EventKind::*;
+        assert_eq!(
+            out,
+            vec![
+                some(NotifyInternal, Unknown, "101", "petrova"),
+                some(NotifyInternal, Unknown, "101", "102"),
+                some(NotifyAnswer, Answered, "101", "102"),
+            ]
+        );
+    }
+
+    #[test]
+    fn end_uses_call_info_for_duration_disposition_and_recording() {
+        let (_, st) = run(&[
+            incoming(Stage::New, ""),
+            incoming(Stage::Calling, "101"),
+            incoming(Stage::Connected, "101"),
+            incoming(Stage::Disconnected, "101"),
+        ]);
+        let info = Info {
+            answered: Some(true),
+            duration: Some(14),
+            busy: false,
+            record: true,
+            answering_pin: "101".into(),
+        };
+        let r = end_result(&incoming(Stage::End, ""), &st, Some(&info), 9000, "7");
+        let e = r.event.unwrap();
+        assert_eq!(
+            (e.event, e.disposition),
+            (EventKind::NotifyEnd, Disposition::Answered)
+        );
+        let rec = r.call_record.unwrap();
+        assert_eq!(rec.duration, 14);
+        assert_eq!(
+            (rec.src_phone.as_str(), rec.dst_phone.as_str()),
+            ("+79161234567", "101")
+        );
+        assert_eq!(rec.call, calls::record_call_data("S1"));
+        assert_eq!(rec.call_id, "S1");
+    }
+
+    #[test]
+    fn end_without_call_info_falls_back_to_the_talk_time_between_events() {
+        let (_, st) = run(&[
+            incoming(Stage::New, ""),
+            incoming(Stage::Calling, "101"),
+            incoming(Stage::Connected, "101"),
+            incoming(Stage::Disconnected, "101"),
+        ]);
+        let r = end_result(&incoming(Stage::End, ""), &st, None, 9000, "7");
+        let rec = r.call_record.unwrap();
+        assert_eq!((rec.disposition, rec.duration), (Disposition::Answered, 1));
+        assert_eq!(rec.call, Value::Null, "nothing to play without is_record");
+    }
+
+    #[test]
+    fn busy_and_missed_calls_have_no_duration() {
+        let (_, st) = run(&[
+            incoming(Stage::New, ""),
+            incoming(Stage::Calling, "101"),
+            CallEvent {
+                reason: "3".into(),
+                ..incoming(Stage::Disconnected, "101")
+            },
+        ]);
+        let r = end_result(&incoming(Stage::End, ""), &st, None, 9000, "7");
+        let rec = r.call_record.unwrap();
+        assert_eq!((rec.disposition, rec.duration), (Disposition::Busy, 0));
+        assert_eq!(rec.dst_phone, "101", "the employee who was rung");
+        let missed = Info {
+            answered: Some(false),
+            ..Info::default()
+        };
+        let (_, st) = run(&[incoming(Stage::New, ""), incoming(Stage::Calling, "101")]);
+        let r = end_result(&incoming(Stage::End, ""), &st, Some(&missed), 9000, "7");
+        assert_eq!(r.call_record.unwrap().disposition, Disposition::NoAnswer);
+        let sip_busy = Info {
+            busy: true,
+            ..missed
+        };
+        let r = end_result(&incoming(Stage::End, ""), &st, Some(&sip_busy), 9000, "7");
+        assert_eq!(r.event.unwrap().disposition, Disposition::Busy);
+    }
+
+    #[test]
+    fn end_kinds_follow_the_direction() {
+        let st = CallState::default();
+        let kind = |e: CallEvent| end_result(&e, &st, None, 0, "7").event.unwrap().event;
+        assert_eq!(kind(incoming(Stage::End, "")), EventKind::NotifyEnd);
+        assert_eq!(kind(outbound(Stage::End)), EventKind::NotifyOutEnd);
+        assert_eq!(kind(internal(Stage::End, "102")), EventKind::NotifyEnd);
+        let out = end_result(&outbound(Stage::End), &st, None, 0, "7");
+        let rec = out.call_record.unwrap();
+        assert_eq!(
+            (
+                rec.direction,
+                rec.src_phone.as_str(),
+                rec.dst_phone.as_str()
+            ),
+            (Direction::Out, "101", "+79031112233")
+        );
+    }
+
+    #[test]
+    fn states_and_types_are_trimmed_and_case_insensitive() {
+        assert_eq!(Stage::parse(" disconnected "), Some(Stage::Disconnected));
+        assert_eq!(Stage::parse("END"), Some(Stage::End));
+        assert_eq!(Stage::parse("analytics"), None);
+        assert_eq!(direction(" Outbound"), Some(Direction::Out));
+        assert_eq!(direction("transit"), None);
+    }
+
+    #[test]
+    fn call_events_bodies_are_parsed_with_absent_fields_tolerated() {
+        let v = json!({"session_id": "S1", "state": " disconnected ", "type": "incoming",
+            "request_pin": 101, "disconnect_reason": 3});
+        let e = CallEvent::parse(&v).unwrap();
+        assert_eq!(
+            (e.stage, e.request_pin.as_str(), e.reason.as_str()),
+            (Stage::Disconnected, "101", "3")
+        );
+        assert_eq!(
+            CallEvent::parse(
+                &json!({"session_id": "S1", "state": "analytics", "type": "incoming"})
+            ),
+            Err("a state this module does not use")
+        );
+        assert_eq!(
+            CallEvent::parse(&json!({"session_id": "", "state": "new", "type": "incoming"})),
+            Err("no session_id")
+        );
+    }
+
+    #[test]
+    fn the_same_delivery_has_the_same_digest_and_a_transfer_does_not() {
+        let a = incoming(Stage::Connected, "101");
+        assert_eq!(a.digest(), a.clone().digest());
+        assert_ne!(a.digest(), incoming(Stage::Connected, "102").digest());
+        assert_eq!(a.digest().len(), 10);
+    }
+
+    #[test]
+    fn moscow_timestamps_become_epoch_milliseconds() {
+        // 2018-04-23 15:01:27.214 MSK = 12:01:27.214 UTC = 1524484887214.
+        assert_eq!(
+            timestamp_ms("2018-04-23 15:01:27.214"),
+            Some(1_524_484_887_214)
+        );
+        assert_eq!(timestamp_ms("2018-04-23T15:01:27"), Some(1_524_484_887_000));
+        assert_eq!(
+            timestamp_ms("2018-04-23 15:01:27.5"),
+            Some(1_524_484_887_500)
+        );
+        for bad in [
+            "",
+            "yesterday",
+            "2018-13-01 00:00:00",
+            "2018-04-23",
+            "1969-12-31 23:00:00",
+        ] {
+            assert_eq!(timestamp_ms(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn task_and_state_survive_the_trip_through_json() {
+        let st = CallState {
+            f: 1,
+            c: 2,
+            x: 3,
+            p: "101".into(),
+            w: "102".into(),
+            a: true,
+            n: "+7".into(),
+            r: "0".into(),
+            s: vec!["ab".into()],
+        };
+        assert_eq!(CallState::from_json(&st.to_json()), st);
+        assert_eq!(CallState::from_json(&json!("junk")), CallState::default());
+        let body = json!({"session_id": "S1"});
+        let tasks = || {
+            [
+                Task::Loaded(body.clone()),
+                Task::CallInfo(body.clone(), st.to_json()),
+                Task::Finish(body.clone(), st.to_json(), json!({"info": {}})),
+            ]
+        };
+        for (t, expected) in tasks().into_iter().zip(tasks()) {
+            let v = serde_json::from_str(&t.into_value().to_string()).unwrap();
+            assert_eq!(Task::from_value(v), Some(expected));
+        }
+        assert_eq!(Task::from_value(json!([7, {}])), None);
+        assert_eq!(Task::from_value(json!({})), None);
+    }
+
+    #[test]
+    fn number_info_reply_leaves_routing_to_the_pbx() {
+        let r = number_info_response(None);
+        let v: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            v,
+            json!({"result": 0, "resultMessage": "", "displayName": "", "PIN": ""})
+        );
+        let named = number_info_response(Some(CallerInfo {
+            display_name: "ООО Ромашка".into(),
+            pin: String::new(),
+        }));
+        assert!(named.body.contains("ООО Ромашка"));
+    }
+}
