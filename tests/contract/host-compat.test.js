@@ -43,4 +43,13 @@ describe('host compatibility', function () {
     assert.ok(Date.now() - started < 3000);
     assert.ok(seen[0].includes('timeout'), 'the polyfill timeout option is passed too');
   });
+
+  it('returns a plain {status, headers, body} response when the host has no HttpResponse', async () => {
+    const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: 'key' }, httpResponse: false });
+    const r = await mod.fns.VoipParseWebhookRequest({ method: 'POST', headers: {}, body: '{"session_id":"x","state":"new"}' });
+    // Unsigned, so the core refuses it: the refusal must still reach the PBX as a plain response.
+    assert.strictEqual(r.response.status, 403);
+    assert.strictEqual(typeof r.response.body, 'string');
+    assert.ok(!('event' in r) && !('callRecord' in r));
+  });
 });
