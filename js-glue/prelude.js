@@ -38,24 +38,6 @@
     }
   };
 
-  /** Decodes standard base64 (atob may be missing on the host). */
-  function base64Decode(text) {
-    const map = new Uint8Array(128);
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-    for (let i = 0; i < 64; i++) map[alphabet.charCodeAt(i)] = i;
-    const clean = text.replace(/=+$/, '');
-    const out = new Uint8Array((clean.length * 3) >> 2);
-    let o = 0;
-    for (let i = 0; i < clean.length; i += 4) {
-      const n = (map[clean.charCodeAt(i)] << 18) | (map[clean.charCodeAt(i + 1)] << 12) |
-        (map[clean.charCodeAt(i + 2)] << 6) | map[clean.charCodeAt(i + 3)];
-      out[o++] = n >> 16;
-      if (o < out.length) out[o++] = (n >> 8) & 255;
-      if (o < out.length) out[o++] = n & 255;
-    }
-    return out;
-  }
-
   /** Copies the characters of an ASCII string into `heap` at `at`, one byte each (a bare host has no TextEncoder). */
   function copyChars(text, heap, at) {
     for (let i = 0, n = text.length; i < n; i++) heap[at + i] = text.charCodeAt(i);

@@ -15,7 +15,7 @@
 //    with the loader's phases (as it reports them through warmUp's `mark` callback);
 //  - webhook parse: VoipParseWebhookRequest end to end in the vm (signed Rostelecom call_events, in-memory
 //    storage), and the core's start/resume alone through pkg/ (the nodejs target), in microseconds.
-// Results are printed as a table and written to test-artifacts/bench.json.
+// Results are printed as a table and written to test-artifacts/bench.json (bench-quick.json for --quick).
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
@@ -255,9 +255,11 @@ async function main() {
     sizes: info,
     runtimes,
   };
+  // A smoke run must not overwrite the figures of a real one.
+  const out = path.join('test-artifacts', QUICK ? 'bench-quick.json' : 'bench.json');
   fs.mkdirSync(path.join(root, 'test-artifacts'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'test-artifacts', 'bench.json'), `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`${report(result)}\nwritten to test-artifacts/bench.json\n`);
+  fs.writeFileSync(path.join(root, out), `${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${report(result)}\nwritten to ${out}\n`);
 }
 
 main().catch((e) => {
