@@ -50,7 +50,7 @@ declare function setTimeout(cb: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 
 /** Provided by the bundle (scripts/build.js): instantiates the inlined wasm once. */
-declare const __elma365voipCore: () => {
+declare const __elma365voipCore: (mark?: (phase: string) => void) => {
   start(settings: string, op: string, nowMs: number): string;
   resume(settings: string, state: string, input: string, nowMs: number): string;
   settingsSchema(): string;

@@ -38,20 +38,41 @@
     }
   };
 
-  /** Decodes standard base64 (atob may be missing on the host). */
-  function base64Decode(text) {
-    const map = new Uint8Array(128);
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-    for (let i = 0; i < 64; i++) map[alphabet.charCodeAt(i)] = i;
-    const clean = text.replace(/=+$/, '');
-    const out = new Uint8Array((clean.length * 3) >> 2);
-    let o = 0;
-    for (let i = 0; i < clean.length; i += 4) {
-      const n = (map[clean.charCodeAt(i)] << 18) | (map[clean.charCodeAt(i + 1)] << 12) |
-        (map[clean.charCodeAt(i + 2)] << 6) | map[clean.charCodeAt(i + 3)];
-      out[o++] = n >> 16;
-      if (o < out.length) out[o++] = (n >> 8) & 255;
-      if (o < out.length) out[o++] = n & 255;
-    }
-    return out;
+  /** Copies the characters of an ASCII string into `heap` at `at`, one byte each (a bare host has no TextEncoder). */
+  function copyChars(text, heap, at) {
+    for (let i = 0, n = text.length; i < n; i++) heap[at + i] = text.charCodeAt(i);
+  }
+
+  /** Grows a wasm memory to at least `bytes`. */
+  function reserve(memory, bytes) {
+    const missing = bytes - memory.buffer.byteLength;
+    if (missing > 0) memory.grow(Math.ceil(missing / 65536));
+  }
+
+  /**
+   * The core's wasm bytes from the embedded text, with one plain JS loop and everything else native:
+   * `text` is the base64 of the unpacker (its first `unpackerChars` characters) followed by the base64 of
+   * the deflated core. The text is copied into the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred
+   * bytes, given as `stage0` bytes) which decodes both parts in place; the unpacker (loader/, miniz_oxide's raw
+   * DEFLATE decoder) then inflates the core. `tick(phase)` marks each phase's end.
+   */
+  function unpackCore(stage0, text, unpackerChars, size, tick) {
+    const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports;
+    const at = 128; // stage 0 keeps its table of base64 values below
+    reserve(s0.memory, at + text.length);
+    copyChars(text, new Uint8Array(s0.memory.buffer), at);
+    tick('copy');
+    const unpackerLength = s0.unb64(at, unpackerChars);
+    const packedLength = s0.unb64(at + unpackerChars, text.length - unpackerChars);
+    tick('base64');
+    const unpacker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(s0.memory.buffer, at, unpackerLength)), {}).exports;
+    tick('unpacker');
+    const src = (unpacker.__heap_base.value + 15) & ~15;
+    const dst = (src + packedLength + 15) & ~15;
+    reserve(unpacker.memory, dst + size);
+    new Uint8Array(unpacker.memory.buffer).set(new Uint8Array(s0.memory.buffer, at + unpackerChars, packedLength), src);
+    const length = unpacker.unpack(src, packedLength, dst, size);
+    tick('inflate');
+    if (length !== size) throw new Error('elma365-voip: the embedded core is damaged (unpacked ' + length + ' of ' + size + ' bytes)');
+    return new Uint8Array(unpacker.memory.buffer, dst, size);
   }

@@ -231,7 +231,8 @@ const __elma365voip = (function () {
     parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> =>
       toHost((await run({ op: 'parseWebhook', request: normaliseRequest(request) })) as CoreWebhook),
     /** Instantiates the core now (cold start); returns its version. */
-    warmUp: (): string => __elma365voipCore().version(),
+    /** Loads the core now; `mark(phase)` is called after each loading phase (for the benchmark). */
+    warmUp: (mark?: (phase: string) => void): string => __elma365voipCore(mark).version(),
     /** The settings field table, as the core defines it. */
     settingsSchema: (): unknown => JSON.parse(__elma365voipCore().settingsSchema()),
   };

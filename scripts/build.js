@@ -4,6 +4,7 @@
 //
 //   node scripts/build.js              build
 //   node scripts/build.js --if-needed  build only when a source is newer than the module script
+//   node scripts/build.js --bundle-only  only rebuild the unpacker and the module script from target/wasm-build
 //
 // Steps (see ARCHITECTURE.md, "Build"):
 //  1. cargo build --release --target wasm32-unknown-unknown with -C target-cpu=mvp +mutable-globals;
@@ -13,12 +14,17 @@
 //  4. wasm-opt: lower the bulk-memory and non-trapping float ops that Rust's precompiled std uses,
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
 //     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in;
-//  5. bundle: polyfills + tiny-inflate + the glue (its URL/fetch loading path removed) + the wasm
-//     (deflate-raw, base64) + js-glue/shim.ts into pkg/elma365-voip.module.ts.
+//  5. the unpacker: loader/ (miniz_oxide's raw DEFLATE decoder, no_std) built, lowered and gated the same way,
+//     and stage 0 (loader/stage0.wat, a base64 decoder) assembled by wasm-opt;
+//  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
+//     base64 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
+//     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
+//     unless it gives back the core byte for byte.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
+const { deflateAsync } = require('@gfx/zopfli');
 const { dropCustomSections, sections } = require('./wasm-sections');
 
 const root = path.resolve(__dirname, '..');
@@ -44,8 +50,9 @@ function newestMtime(dir) {
 function upToDate() {
   if (!fs.existsSync(moduleScript)) return false;
   const built = fs.statSync(moduleScript).mtimeMs;
-  const inputs = [path.join(root, 'src'), path.join(root, 'js-glue')].map(newestMtime);
-  inputs.push(...['Cargo.toml', 'Cargo.lock', 'scripts/build.js'].map((f) => fs.statSync(path.join(root, f)).mtimeMs));
+  const inputs = [path.join(root, 'src'), path.join(root, 'js-glue'), path.join(root, 'loader')].map(newestMtime);
+  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js']
+    .map((f) => fs.statSync(path.join(root, f)).mtimeMs));
   return Math.max(...inputs) <= built;
 }
 
@@ -83,14 +90,21 @@ function syncOnlyGlue(glue) {
   return out;
 }
 
-function bundle(glueFile, wasmFile) {
+/** Raw DEFLATE of the core by Zopfli (about 9% smaller than zlib -9; any inflater reads it). */
+async function deflate(bytes) {
+  const packed = Buffer.from(await deflateAsync(bytes, { numiterations: 15 }));
+  if (!zlib.inflateRawSync(packed).equals(bytes)) throw new Error('zopfli output does not inflate back to the core');
+  return packed;
+}
+
+async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const wasm = fs.readFileSync(wasmFile);
-  const packed = zlib.deflateRawSync(wasm, { level: 9 });
-  const b64 = packed.toString('base64');
+  const unpacker = fs.readFileSync(unpackerFile);
+  const stage0 = fs.readFileSync(stage0File);
+  const packed = await deflate(wasm);
+  const unpackerText = unpacker.toString('base64').replace(/=+$/, '');
+  const packedText = packed.toString('base64').replace(/=+$/, '');
   const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.js'), 'utf8');
-  const inflate = fs.readFileSync(path.join(root, 'node_modules', 'tiny-inflate', 'index.js'), 'utf8')
-    .replace(/module\.exports\s*=\s*tinf_uncompress;?/, '')
-    .trim();
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
   const shim = fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
     .replace(/^\/\/\/ <reference[^\n]*\n/m, '');
@@ -106,21 +120,26 @@ function bundle(glueFile, wasmFile) {
 /** Loads the Rust core (wasm, inlined below) once, on first use. */
 const __elma365voipCore = (function (HostTextEncoder, HostTextDecoder) {
 ${prelude}
-  /* tiny-inflate 1.0.3 (MIT, Devon Govett; after Joergen Ibsen's tinf): raw DEFLATE decoder. */
-  const inflateRaw = (function () {
-${inflate}
-    return tinf_uncompress;
-  })();
   /* wasm-bindgen ${wasmBindgenVersion()} glue (no-modules target, synchronous init only). */
 ${glue}
-  /* The Rust core: ${wasm.length} bytes of wasm, deflated to ${packed.length} and base64-encoded. */
+  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base64. */
+  const STAGE0 = [${Array.from(stage0).join(',')}];
+  /* The unpacker (loader/, miniz_oxide's raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
+     ${unpackerText.length} characters of the base64 text below. The rest is the Rust core: ${wasm.length} bytes of
+     wasm, deflated to ${packed.length}. */
+  const UNPACKER_CHARS = ${unpackerText.length};
   const WASM_SIZE = ${wasm.length};
-  const WASM_DEFLATE_BASE64 = '${b64}';
+  const PACKED_BASE64 = '${unpackerText}${packedText}';
   let core = null;
-  return function loadCore() {
+  /* \`mark\`, when given (by the benchmark), is called as loading starts and after each phase. */
+  return function loadCore(mark) {
     if (core === null) {
-      const bytes = inflateRaw(base64Decode(WASM_DEFLATE_BASE64), new Uint8Array(WASM_SIZE));
-      wasm_bindgen.initSync({ module: bytes });
+      const tick = typeof mark === 'function' ? mark : function () {};
+      tick('start');
+      const module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_BASE64, UNPACKER_CHARS, WASM_SIZE, tick));
+      tick('compile');
+      wasm_bindgen.initSync({ module });
+      tick('instantiate');
       core = wasm_bindgen;
     }
     return core;
@@ -131,21 +150,61 @@ ${shim}`;
   if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
     throw new Error('the module script must not contain require/import/export');
   }
+  checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, wasm);
   fs.writeFileSync(moduleScript, text);
-  return { wasm: wasm.length, packed: packed.length, script: Buffer.byteLength(text) };
+  return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
 }
-const WASM_DEFLATE_GUARD = /const WASM_DEFLATE_BASE64 = '[^']*';/;
+const WASM_DEFLATE_GUARD = /const PACKED_BASE64 = '[^']*';/;
+
+/** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
+    gives back the core byte for byte. */
+function checkUnpacking(prelude, stage0, text, unpackerChars, wasm) {
+  const vm = require('vm');
+  const context = vm.createContext({ WebAssembly });
+  const unpack = vm.runInContext(`(function (HostTextEncoder, HostTextDecoder) {\n${prelude}\n  return unpackCore;\n})()`, context);
+  const bytes = unpack(Array.from(stage0), text, unpackerChars, wasm.length, () => {});
+  if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
+    throw new Error('the embedded unpacker does not give back the core byte for byte');
+  }
+}
 
 function wasmBindgenVersion() {
   return /name = "wasm-bindgen"\nversion = "([^"]+)"/.exec(fs.readFileSync(path.join(root, 'Cargo.lock'), 'utf8'))[1];
 }
 
-function main() {
+/** Builds loader/ (the unpacker) to an MVP wasm, lowered and gated like the core. */
+function buildUnpacker() {
+  log('cargo build loader/ (the unpacker)');
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', 'loader/Cargo.toml',
+    '--target-dir', path.join('target', 'loader')], {
+    env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp -C target-feature=+mutable-globals -C link-arg=-zstack-size=65536' },
+  });
+  fs.mkdirSync(work, { recursive: true });
+  const out = path.join(work, 'unpacker.wasm');
+  fs.copyFileSync(path.join(root, 'target', 'loader', 'wasm32-unknown-unknown', 'release', 'elma365_voip_loader.wasm'), out);
+  optimise(out);
+  const stage0 = path.join(work, 'stage0.wasm');
+  run(bin('wasm-opt'), [path.join(root, 'loader', 'stage0.wat'), ...WASM_OPT_GATE, '--strip-debug', '--strip-producers', '-o', stage0]);
+  return { unpacker: out, stage0 };
+}
+
+async function main() {
   if (process.argv.includes('--if-needed') && upToDate()) {
     log('pkg/ is up to date');
     return;
   }
   const started = Date.now();
+  const noModules = path.join(work, 'no-modules');
+  if (!process.argv.includes('--bundle-only')) buildCore(noModules);
+  const { unpacker, stage0 } = buildUnpacker();
+  log('bundling pkg/elma365-voip.module.ts');
+  const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
+  fs.writeFileSync(path.join(pkg, 'build-info.json'), JSON.stringify({ ...sizes, builtAt: new Date().toISOString() }, null, 2));
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B`);
+}
+
+/** Steps 1-4: the core's wasm, its wasm-bindgen glue, and pkg/ (the nodejs target). */
+function buildCore(noModules) {
   log('cargo build --release --target wasm32-unknown-unknown');
   run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib'], {
     env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp -C target-feature=+mutable-globals' },
@@ -158,17 +217,14 @@ function main() {
   log('wasm-bindgen');
   fs.rmSync(pkg, { recursive: true, force: true });
   run('wasm-bindgen', [input, '--out-dir', pkg, '--target', 'nodejs']);
-  const noModules = path.join(work, 'no-modules');
   run('wasm-bindgen', [input, '--out-dir', noModules, '--target', 'no-modules', '--no-typescript']);
 
   log('wasm-opt (lower to MVP + mutable-globals + sign-ext, then gate)');
   optimise(path.join(pkg, 'elma365_voip_bg.wasm'));
   optimise(path.join(noModules, 'elma365_voip_bg.wasm'));
-
-  log('bundling pkg/elma365-voip.module.ts');
-  const sizes = bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'));
-  fs.writeFileSync(path.join(pkg, 'build-info.json'), JSON.stringify({ ...sizes, builtAt: new Date().toISOString() }, null, 2));
-  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, module script ${sizes.script} B`);
 }
 
-main();
+main().catch((e) => {
+  process.stderr.write(`[build] ${e.stack || e}\n`);
+  process.exit(1);
+});

@@ -4,6 +4,7 @@
 #   build: wasm for Node 14.16 (gated) + module script;
 #   JS: tsc --strict on js-glue, emulator self-tests;
 #   contract tests through the vm host on Node 20 and Node 14.16;
+#   a smoke run of the benchmark (tiny counts, nothing timed is asserted);
 #   the browser test of the sandbox (headless Debian chromium).
 # Prints one closing line "N passed, N failed" over all the suites it ran.
 set -uo pipefail
@@ -51,6 +52,9 @@ bash scripts/setup.sh --browser || { echo "setup failed"; exit 1; }
 suite "cargo fmt --check" cargo fmt --check
 suite "cargo clippy -D warnings" cargo clippy --all-targets --quiet -- -D warnings
 suite "cargo test" cargo test --quiet
+suite "loader/: cargo fmt --check" cargo fmt --check --manifest-path loader/Cargo.toml
+suite "loader/: cargo clippy -D warnings" cargo clippy --quiet --release --target wasm32-unknown-unknown \
+  --manifest-path loader/Cargo.toml --target-dir target/loader -- -D warnings
 step "build"
 if ! node scripts/build.js; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi
 suite "tsc --strict js-glue" node_modules/.bin/tsc -p js-glue
@@ -61,6 +65,7 @@ for t in tests/emulators/selftest-*.js; do
 done
 suite "contract tests (Node $(node --version))" node_modules/.bin/mocha
 suite "contract tests (Node $("$N14" --version))" "$N14" node_modules/mocha/bin/mocha.js
+suite "bench smoke run (npm run bench --quick; no time is asserted)" node scripts/bench.js --quick
 if [ -d tests/browser ]; then
   suite "browser test (chromium)" node_modules/.bin/mocha --config tests/browser/.mocharc.json
 fi
