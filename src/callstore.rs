@@ -133,9 +133,17 @@ impl CallStore {
         if index.len() - stale.len() > ACTIVE_KEEP {
             let mut live: Vec<(&String, &f64)> =
                 index.iter().filter(|(id, _)| !stale.contains(id)).collect();
-            live.sort_by(|a, b| a.1.total_cmp(b.1));
-            let extra = live.len() - ACTIVE_KEEP;
-            stale.extend(live.into_iter().take(extra).map(|(id, _)| id.clone()));
+            // The stalest go first. Usually one entry is over; a linear pick per entry keeps the
+            // wasm free of a sort implementation.
+            for _ in ACTIVE_KEEP..live.len() {
+                let mut oldest = 0;
+                for (i, entry) in live.iter().enumerate() {
+                    if entry.1 < live[oldest].1 {
+                        oldest = i;
+                    }
+                }
+                stale.push(live.swap_remove(oldest).0.clone());
+            }
         }
         stale
             .into_iter()
@@ -153,7 +161,7 @@ impl CallStore {
 #[derive(Debug)]
 pub struct Batch<T> {
     store: CallStore,
-    calls: BTreeMap<String, Option<T>>,
+    calls: Vec<(String, Option<T>)>,
     changed: Vec<String>,
     index: BTreeMap<String, f64>,
     done: Vec<(String, f64)>,
@@ -178,7 +186,7 @@ impl CallStore {
     ) -> Batch<T> {
         let mut batch = Batch {
             store: *self,
-            calls: BTreeMap::new(),
+            calls: Vec::new(),
             changed: Vec::new(),
             index: BTreeMap::new(),
             done: Vec::new(),
@@ -186,7 +194,7 @@ impl CallStore {
         };
         for id in ids {
             let loaded: Loaded<T> = self.load(id, input, now_ms);
-            batch.calls.insert(id.clone(), loaded.state);
+            batch.calls.push((id.clone(), loaded.state));
             batch.index = loaded.index;
             batch.done = loaded.done;
         }
@@ -202,7 +210,20 @@ impl CallStore {
 impl<T: Serialize> Batch<T> {
     /// The call's current state, if it is active.
     pub fn get(&self, id: &str) -> Option<&T> {
-        self.calls.get(id).and_then(Option::as_ref)
+        self.calls
+            .iter()
+            .find(|(c, _)| c == id)
+            .and_then(|(_, s)| s.as_ref())
+    }
+
+    fn set(&mut self, id: &str, state: Option<T>) {
+        match self.calls.iter_mut().find(|(c, _)| c == id) {
+            Some(slot) => slot.1 = state,
+            None => self.calls.push((id.to_string(), state)),
+        }
+        if !self.changed.iter().any(|c| c == id) {
+            self.changed.push(id.to_string());
+        }
     }
 
     /// Whether the call already finished (a late or repeated delivery).
@@ -210,24 +231,16 @@ impl<T: Serialize> Batch<T> {
         self.done.iter().any(|(d, _)| d == id)
     }
 
-    fn touch(&mut self, id: &str) {
-        if !self.changed.iter().any(|c| c == id) {
-            self.changed.push(id.to_string());
-        }
-    }
-
     /// Sets the call's state and marks it seen now.
     pub fn save(&mut self, id: &str, state: T, now_ms: f64) {
         self.index.insert(id.to_string(), now_ms);
-        self.calls.insert(id.to_string(), Some(state));
-        self.touch(id);
+        self.set(id, Some(state));
     }
 
     /// Forgets the call's state and remembers it as finished (bounded list).
     pub fn finish(&mut self, id: &str, now_ms: f64) {
         self.index.remove(id);
-        self.calls.insert(id.to_string(), None);
-        self.touch(id);
+        self.set(id, None);
         self.done.retain(|(d, _)| d != id);
         self.done.push((id.to_string(), now_ms));
         if self.done.len() > DONE_KEEP {
@@ -244,7 +257,7 @@ impl<T: Serialize> Batch<T> {
         }
         let mut writes = self.store.purge(&mut self.index, now_ms);
         for id in &self.changed {
-            let value = self.calls.get(id).and_then(Option::as_ref);
+            let value = self.get(id);
             writes.push((
                 self.store.call_key(id),
                 value.and_then(|v| serde_json::to_string(v).ok()),
@@ -349,6 +362,20 @@ mod tests {
         let batch: Batch<u32> =
             STORE.load_batch(&ids, &input_from(&storage, &STORE.batch_keys(&ids)), 0.0);
         assert!(batch.writes(0.0).is_empty());
+    }
+
+    #[test]
+    fn beyond_the_active_limit_the_stalest_calls_are_dropped() {
+        let mut index: BTreeMap<String, f64> = (0..ACTIVE_KEEP + 2)
+            .map(|i| (format!("c{i}"), (ACTIVE_KEEP + 2 - i) as f64))
+            .collect();
+        let writes = STORE.purge(&mut index, 1000.0);
+        assert_eq!(index.len(), ACTIVE_KEEP);
+        let dropped: Vec<&str> = writes.iter().map(|(k, _)| k.as_str()).collect();
+        let last = format!("t:call:c{}", ACTIVE_KEEP + 1);
+        let before_last = format!("t:call:c{ACTIVE_KEEP}");
+        assert!(dropped.contains(&last.as_str()) && dropped.contains(&before_last.as_str()));
+        assert_eq!(dropped.len(), 2);
     }
 
     #[test]

@@ -14,10 +14,10 @@ pub mod members;
 pub mod webhook;
 pub mod xml;
 
-use crate::contract::{Member, TestResult};
+use crate::contract::{Member, TestResult, WebhookResult};
 use crate::engine::{Input, Op, Step};
 use crate::error::VoipError;
-use crate::http::{snippet, HttpRequest, HttpResponse};
+use crate::http::{snippet, HttpRequest, HttpResponse, WebhookRequest};
 use crate::phone::{self, Number};
 use crate::settings::{describe, Settings};
 use serde::{Deserialize, Serialize};
@@ -28,26 +28,16 @@ use serde_json::Value;
 pub enum Task {
     /// `VoipTestConnection`: waiting for `getlicenseinfo?detail=regserial`.
     TestLicense,
-    /// The directory script through `execsvcscriptplain`; `test` holds the connection summary when
+    /// The directory script through `execsvcscriptplain`; holds the connection summary when
     /// `VoipTestConnection` runs it.
-    Directory {
-        /// The licence summary, when testing the connection.
-        test: Option<String>,
-    },
+    Directory(Option<String>),
     /// The same script through `execsvcscript` (XML): the fallback and the diagnosis.
-    DirectoryXml {
-        /// The licence summary, when testing the connection.
-        test: Option<String>,
-    },
-    /// `VoipGenerateCall`: waiting for `wp_autocallstart`.
-    Call {
-        /// The operator's login.
-        user: String,
-        /// The number as sent.
-        number: String,
-    },
-    /// `VoipParseWebhookRequest`: waiting for the stored call state.
-    Webhook(Box<webhook::Pending>),
+    DirectoryXml(Option<String>),
+    /// `VoipGenerateCall`: waiting for `wp_autocallstart` (operator login, number as sent).
+    Call(String, String),
+    /// `VoipParseWebhookRequest`: waiting for the stored call state. The request is decoded again
+    /// on resume, so that only the request itself crosses the step boundary.
+    Webhook(Box<WebhookRequest>),
 }
 
 /// Starts a contract call.
@@ -59,12 +49,12 @@ pub fn start(op: Op, s: &Settings, _now_ms: f64) -> Step<Task> {
         ),
         Op::GetMembers => directory(s, None),
         Op::GenerateCall { src, dst } => match call_request(s, &src, &dst) {
-            Ok((req, user, number)) => Step::fetch(Task::Call { user, number }, req),
+            Ok((req, user, number)) => Step::fetch(Task::Call(user, number), req),
             Err(e) => Step::fail(e),
         },
         Op::ParseWebhook { request } => match webhook::start(s, &request) {
-            webhook::Start::Reply(r) => Step::done(crate::contract::WebhookResult::reply(r)),
-            webhook::Start::Read(p, keys) => Step::read(Task::Webhook(Box::new(p)), keys),
+            webhook::Start::Reply(r) => Step::done(WebhookResult::reply(r)),
+            webhook::Start::Read(_, keys) => Step::read(Task::Webhook(Box::new(request)), keys),
         },
         Op::GetCallLink { call_data } => Step::finish(link::call_link(s, &call_data)),
         Op::OnWebhookUpdated { .. } => Step::done(Value::Null),
@@ -84,7 +74,7 @@ pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task>
                 )),
             ),
         },
-        Task::Directory { test } => match plain_directory(s, &input) {
+        Task::Directory(test) => match plain_directory(s, &input) {
             Err(e) => Step::fail(e),
             Ok(Some(members)) => directory_done(s, test, members),
             Ok(None) => {
@@ -93,20 +83,23 @@ pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task>
                 req.url = req
                     .url
                     .replacen("/execsvcscriptplain?", "/execsvcscript?", 1);
-                Step::fetch(Task::DirectoryXml { test }, req)
+                Step::fetch(Task::DirectoryXml(test), req)
             }
         },
-        Task::DirectoryXml { test } => match xml_directory(s, &input) {
+        Task::DirectoryXml(test) => match xml_directory(s, &input) {
             Err(e) => Step::fail(e),
             Ok(members) => directory_done(s, test, members),
         },
-        Task::Call { user, number } => Step::finish(call_result(s, &input, &user, &number)),
-        Task::Webhook(p) => {
-            let (result, writes) = webhook::finish(*p, &input, now_ms);
-            let mut step = Step::done(result);
-            step.set = writes;
-            step
-        }
+        Task::Call(user, number) => Step::finish(call_result(s, &input, &user, &number)),
+        Task::Webhook(request) => match webhook::start(s, &request) {
+            webhook::Start::Reply(r) => Step::done(WebhookResult::reply(r)),
+            webhook::Start::Read(p, _) => {
+                let (result, writes) = webhook::finish(p, &input, now_ms);
+                let mut step = Step::done(result);
+                step.set = writes;
+                step
+            }
+        },
     }
 }
 
@@ -130,7 +123,7 @@ fn success(s: &Settings, summary: String, directory: String) -> TestResult {
 fn directory(s: &Settings, test: Option<String>) -> Step<Task> {
     let ok = s.oktell();
     if let Some(script) = &ok.members_script {
-        return Step::fetch(Task::Directory { test }, directory_request(s, script));
+        return Step::fetch(Task::Directory(test), directory_request(s, script));
     }
     let members = match &ok.members {
         Some(text) => members::parse_directory(text).map_err(|e| {

@@ -82,7 +82,7 @@ pub const MAX_CHAINS: usize = 16;
 const QIDS_KEEP: usize = 12;
 
 /// The kinds of native message that matter for calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// `phoneevent_acmcallstarted`.
     AcmStart,
@@ -113,7 +113,7 @@ impl Kind {
 }
 
 /// The fields of one native call message that the mapping uses.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Msg {
     /// The message kind.
     pub kind: Option<Kind>,
@@ -132,7 +132,7 @@ pub struct Msg {
 }
 
 /// The scenario webhook's fields, validated.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scenario {
     /// `ring`, `answer` or `hangup`.
     pub event: String,
@@ -152,8 +152,9 @@ pub struct Scenario {
     pub record: String,
 }
 
-/// A request decoded and authorised, waiting for the chains' stored state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A request decoded and authorised, waiting for the chains' stored state. It is not kept between
+/// steps: the request is decoded again when the storage arrives.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     /// Native call messages in order (protocol messages are already answered).
     pub msgs: Vec<Msg>,
@@ -335,13 +336,15 @@ fn flag(params: &Map<String, Value>, key: &str) -> bool {
     }
 }
 
-/// The reply to one message, in the same format.
-pub fn reply_to(method: &str, qid: &Value) -> Value {
-    match method {
-        "whoareyou" => json!(["iam", {"qid": qid, "type": "crm", "name": "ELMA365"}]),
-        "ping" => json!(["pong", {"qid": qid}]),
-        "getavailablemethods" => json!([method, {"qid": qid, "methods": []}]),
-        _ => json!([method, {"qid": qid}]),
+/// The reply to one message, in the same format (JSON text).
+pub fn reply_to(method: &str, qid: &Value) -> String {
+    let qid = qid.to_string();
+    let method = Value::from(method).to_string();
+    match method.as_str() {
+        "\"whoareyou\"" => format!(r#"["iam",{{"qid":{qid},"type":"crm","name":"ELMA365"}}]"#),
+        "\"ping\"" => format!(r#"["pong",{{"qid":{qid}}}]"#),
+        "\"getavailablemethods\"" => format!(r#"[{method},{{"qid":{qid},"methods":[]}}]"#),
+        _ => format!(r#"[{method},{{"qid":{qid}}}]"#),
     }
 }
 
@@ -400,11 +403,23 @@ fn native_start(s: &Settings, list: &[Value], batch: bool) -> Start {
         }
     }
     let body = if batch {
-        Value::Array(replies)
+        let mut body = String::from("[");
+        for (i, r) in replies.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(r);
+        }
+        body.push(']');
+        body
     } else {
-        replies.pop().unwrap_or(Value::Null)
+        replies.pop().unwrap_or_default()
     };
-    let reply = WebhookResponse::json(200, &body);
+    let reply = WebhookResponse {
+        status: 200,
+        content_type: "application/json; charset=utf-8".into(),
+        body,
+    };
     read(
         Pending {
             msgs,
@@ -497,8 +512,9 @@ fn whole_seconds(d: &str) -> Option<u32> {
     whole.parse().ok()
 }
 
-/// One chain's state between webhooks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One chain's state between webhooks (read back through `serde_json::Value`: smaller code than a
+/// derived deserializer).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Chain {
     /// The direction, fixed by the first message.
     pub d: Direction,
@@ -578,21 +594,87 @@ impl Chain {
     }
 }
 
-/// A record waiting in the outbox (with the end event to show when it goes out on its own).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A record waiting in the outbox: the chain as it ended, how, and what `VoipGetCallLink` gets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Out {
-    /// The chain.
+    /// The chain id.
     pub id: String,
-    /// Not before this time (ms); a pending missed record.
+    /// Not before this time (ms).
     pub due: f64,
-    /// Whether the chain is still active (a pending missed record, cancelled if the call goes on).
+    /// A pending missed record: the chain is still active, and the record is dropped if the call
+    /// goes on (rings or is answered again) before `due`.
     #[serde(default)]
     pub pending: bool,
-    /// The record.
-    pub rec: CallRecord,
-    /// The end event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<Event>,
+    /// The chain's state.
+    pub c: Chain,
+    /// The outcome.
+    pub disp: Disposition,
+    /// Talk time in seconds.
+    #[serde(default)]
+    pub secs: u32,
+    /// The record's `call`.
+    #[serde(default)]
+    pub call: Value,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+impl Chain {
+    fn from_value(v: &Value) -> Option<Chain> {
+        Some(Chain {
+            d: match v.get("d")?.as_str()? {
+                "In" => Direction::In,
+                "Out" => Direction::Out,
+                "Internal" => Direction::Internal,
+                _ => return None,
+            },
+            op: string(&v["op"]),
+            peer: string(&v["peer"]),
+            acm: v["acm"].as_bool().unwrap_or(false),
+            shown: v["shown"].as_bool().unwrap_or(false),
+            ans: v["ans"].as_f64(),
+            ring: strings(&v["ring"]),
+            talk: strings(&v["talk"]),
+            q: strings(&v["q"]),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Chain {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Chain, D::Error> {
+        let v = Value::deserialize(d)?;
+        Chain::from_value(&v).ok_or_else(|| serde::de::Error::custom("not a call state"))
+    }
+}
+
+impl Out {
+    fn from_value(v: &Value) -> Option<Out> {
+        Some(Out {
+            id: v.get("id")?.as_str()?.to_string(),
+            due: v.get("due")?.as_f64()?,
+            pending: v["pending"].as_bool().unwrap_or(false),
+            c: Chain::from_value(v.get("c")?)?,
+            disp: match v["disp"].as_str() {
+                Some("Answered") => Disposition::Answered,
+                _ => Disposition::NoAnswer,
+            },
+            secs: v["secs"].as_u64().unwrap_or(0) as u32,
+            call: v["call"].clone(),
+        })
+    }
 }
 
 /// Maps a decoded request over the stored state: the result for ELMA365 and the storage writes.
@@ -601,15 +683,20 @@ pub fn finish(
     input: &Input,
     now_ms: f64,
 ) -> (WebhookResult, Vec<(String, Option<String>)>) {
-    let mut ids: Vec<String> = p.msgs.iter().map(|m| m.chain.clone()).collect();
-    if let Some(sc) = &p.scenario {
-        ids.push(sc.call.clone());
+    let mut ids: Vec<String> = Vec::new();
+    let chains = p.msgs.iter().map(|m| &m.chain);
+    for id in chains.chain(p.scenario.iter().map(|sc| &sc.call)) {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
     }
-    ids.sort();
-    ids.dedup();
     let outbox: Vec<Out> = input
         .stored(OUTBOX_KEY)
-        .and_then(|t| serde_json::from_str(t).ok())
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .and_then(|v| {
+            v.as_array()
+                .map(|a| a.iter().filter_map(Out::from_value).collect())
+        })
         .unwrap_or_default();
     let mut m = Mapper {
         batch: STORE.load_batch(&ids, input, now_ms),
@@ -632,7 +719,7 @@ struct Mapper {
     batch: Batch<Chain>,
     outbox: Vec<Out>,
     event: Option<Event>,
-    records: Vec<CallRecord>,
+    records: Vec<Out>,
     now: f64,
     outbox_changed: bool,
 }
@@ -644,10 +731,21 @@ impl Mapper {
         self.outbox_changed |= before != self.outbox.len();
     }
 
-    fn end(&mut self, id: &str, c: &Chain, disposition: Disposition, duration: u32, call: Value) {
+    fn end(&mut self, id: &str, c: &Chain, disp: Disposition, secs: u32, call: Value) {
         self.cancel_pending(id);
-        self.event = Some(c.end_event(disposition, id));
-        self.records.push(c.record(disposition, duration, call, id));
+        self.event = Some(c.end_event(disp, id));
+        self.records.push(Out {
+            id: id.to_string(),
+            due: self.now,
+            pending: false,
+            c: Chain {
+                q: Vec::new(),
+                ..c.clone()
+            },
+            disp,
+            secs,
+            call,
+        });
         self.batch.finish(id, self.now);
     }
 
@@ -738,8 +836,13 @@ impl Mapper {
                         id: id.to_string(),
                         due: self.now + MISSED_AFTER_MS,
                         pending: true,
-                        rec: c.record(Disposition::NoAnswer, 0, Value::Null, id),
-                        end: Some(c.end_event(Disposition::NoAnswer, id)),
+                        c: Chain {
+                            q: Vec::new(),
+                            ..c.clone()
+                        },
+                        disp: Disposition::NoAnswer,
+                        secs: 0,
+                        call: Value::Null,
                     });
                     self.outbox_changed = true;
                 }
@@ -847,28 +950,24 @@ impl Mapper {
 
     fn result(mut self, reply: WebhookResponse) -> (WebhookResult, Vec<(String, Option<String>)>) {
         let mut records = std::mem::take(&mut self.records).into_iter();
-        let mut call_record = records.next();
-        for rec in records {
-            self.outbox.push(Out {
-                id: rec.call_id.clone(),
-                due: self.now,
-                pending: false,
-                rec,
-                end: None,
-            });
+        let mut call_record = records
+            .next()
+            .map(|o| o.c.record(o.disp, o.secs, o.call, &o.id));
+        for out in records {
+            self.outbox.push(out);
             self.outbox_changed = true;
         }
         if call_record.is_none() {
             if let Some(i) = self.outbox.iter().position(|o| o.due <= self.now) {
-                let out = self.outbox.remove(i);
+                let o = self.outbox.remove(i);
                 self.outbox_changed = true;
-                if out.pending && !self.batch.is_finished(&out.id) {
-                    self.batch.finish(&out.id, self.now);
+                if o.pending && !self.batch.is_finished(&o.id) {
+                    self.batch.finish(&o.id, self.now);
                 }
                 if self.event.is_none() {
-                    self.event = out.end;
+                    self.event = Some(o.c.end_event(o.disp, &o.id));
                 }
-                call_record = Some(out.rec);
+                call_record = Some(o.c.record(o.disp, o.secs, o.call, &o.id));
             }
         }
         let mut writes = self.batch.writes(self.now);

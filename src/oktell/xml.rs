@@ -72,13 +72,11 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
     let mut depth = 0usize;
     let mut root = false;
     let mut open: Option<Prop> = None;
-    let fail = |reader: &Reader<&[u8]>, what: String| {
-        format!("malformed XML at byte {}: {what}", reader.buffer_position())
-    };
+    // The parser's own error texts are left out on purpose: their formatting code is large.
+    let fail =
+        |reader: &Reader<&[u8]>| format!("malformed XML near byte {}", reader.buffer_position());
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| fail(&reader, e.to_string()))?;
+        let event = reader.read_event().map_err(|_| fail(&reader))?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let tag = e.name();
@@ -96,10 +94,10 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
                 let mut p = Prop::default();
                 if prop_tag {
                     for attr in e.attributes() {
-                        let attr = attr.map_err(|e| fail(&reader, e.to_string()))?;
+                        let attr = attr.map_err(|_| fail(&reader))?;
                         let value = attr
                             .unescape_value()
-                            .map_err(|e| fail(&reader, e.to_string()))?
+                            .map_err(|_| fail(&reader))?
                             .into_owned();
                         match attr.key.as_ref() {
                             b"key" => p.key = value,
@@ -122,7 +120,7 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
             }
             Event::Text(t) => {
                 if let Some(p) = open.as_mut() {
-                    let text = t.unescape().map_err(|e| fail(&reader, e.to_string()))?;
+                    let text = t.unescape().map_err(|_| fail(&reader))?;
                     p.value.push_str(text.trim());
                 }
             }
