@@ -42,7 +42,9 @@ impl Number {
 pub fn user_part(raw: &str) -> &str {
     let mut s = raw.trim().trim_start_matches('<');
     for scheme in ["sip:", "sips:", "tel:"] {
-        if s.len() >= scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme) {
+        if s.get(..scheme.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        {
             s = &s[scheme.len()..];
             break;
         }
@@ -173,6 +175,13 @@ mod tests {
         ] {
             assert_eq!(n(g), None, "{g:?}");
         }
+    }
+
+    #[test]
+    fn cyrillic_input_is_rejected_without_panicking() {
+        // "sips:" is 5 bytes: byte 5 falls inside «з», which must not be sliced.
+        assert_eq!(n("позвони мне"), None);
+        assert_eq!(n("позвони"), Some("позвони".to_string()));
     }
 
     #[test]
