@@ -762,6 +762,21 @@ fn scenario_webhook_rejects_missing_callid_and_unknown_event_with_400() {
     assert!(h.storage.is_empty());
 }
 
+#[test]
+fn a_body_the_host_parsed_into_an_object_gets_a_clear_400() {
+    let mut h = Hook::new(json!({}));
+    let r = h.send(WebhookRequest {
+        method: "POST".into(),
+        body_not_string: true,
+        ..Default::default()
+    });
+    assert_eq!(r["response"]["status"], 400);
+    assert!(r["response"]["body"]
+        .as_str()
+        .unwrap()
+        .contains("as an object"));
+}
+
 // ---- click-to-call ----
 
 fn run_call(

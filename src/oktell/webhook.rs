@@ -217,6 +217,9 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
     match native {
         Some(Ok((list, batch))) => native_start(s, &list, batch),
         Some(Err(e)) => bad(format!("Unreadable Oktell CRM message: {e}.")),
+        None if req.body_not_string && fields.is_empty() => bad(
+            "The request body reached the module as an object, not as text, so it cannot be read; send the fields in the query string.",
+        ),
         None => scenario_start(s, &field),
     }
 }
@@ -339,12 +342,13 @@ fn flag(params: &Map<String, Value>, key: &str) -> bool {
 /// The reply to one message, in the same format (JSON text).
 pub fn reply_to(method: &str, qid: &Value) -> String {
     let qid = qid.to_string();
-    let method = Value::from(method).to_string();
-    match method.as_str() {
-        "\"whoareyou\"" => format!(r#"["iam",{{"qid":{qid},"type":"crm","name":"ELMA365"}}]"#),
-        "\"ping\"" => format!(r#"["pong",{{"qid":{qid}}}]"#),
-        "\"getavailablemethods\"" => format!(r#"[{method},{{"qid":{qid},"methods":[]}}]"#),
-        _ => format!(r#"[{method},{{"qid":{qid}}}]"#),
+    match method {
+        "whoareyou" => format!(r#"["iam",{{"qid":{qid},"type":"crm","name":"ELMA365"}}]"#),
+        "ping" => format!(r#"["pong",{{"qid":{qid}}}]"#),
+        "getavailablemethods" => {
+            format!(r#"["getavailablemethods",{{"qid":{qid},"methods":[]}}]"#)
+        }
+        _ => format!(r#"[{},{{"qid":{qid}}}]"#, Value::from(method)),
     }
 }
 
