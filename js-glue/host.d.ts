@@ -36,6 +36,7 @@ interface HostFetchResponse {
   status: number;
   headers: { forEach(cb: (value: string, key: string) => void): void };
   text(): Promise<string>;
+  arrayBuffer?(): Promise<ArrayBuffer>;
 }
 
 declare const Namespace: { params: { data: Record<string, unknown> }; storage?: HostStorage } | undefined;

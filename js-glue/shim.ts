@@ -86,9 +86,17 @@ const __elma365voip = (function () {
     const work = (async (): Promise<Outcome> => {
       try {
         const r = await fetch(req.url, init);
-        const body = await r.text();
         const respHeaders: Pairs = [];
         r.headers.forEach((value, key) => respHeaders.push([String(key).toLowerCase(), String(value)]));
+        const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
+        let body: string;
+        if (/xml|utf-16/i.test(type) && typeof r.arrayBuffer === 'function') {
+          // XML may be UTF-16 (Oktell): pass the bytes as Latin-1 and let the core decode them.
+          body = latin1(new Uint8Array(await r.arrayBuffer()));
+          respHeaders.push(['x-elma365-voip-raw', 'latin1']);
+        } else {
+          body = await r.text();
+        }
         return { response: { status: r.status, headers: respHeaders, body } };
       } catch (e) {
         return { failure: { ...describeError(e), timedOut: false } };
@@ -99,6 +107,13 @@ const __elma365voip = (function () {
     } finally {
       if (timer !== undefined && typeof clearTimeout === 'function') clearTimeout(timer);
     }
+  }
+
+  /** Bytes as a string of one Latin-1 character per byte (the core turns it back into bytes). */
+  function latin1(bytes: Uint8Array): string {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
+    return s;
   }
 
   /** Runs one contract call to completion through the core's steps. */

@@ -145,6 +145,129 @@ impl CallStore {
     }
 }
 
+/// Several calls' state at once, for a webhook that carries messages about more than one call or
+/// settles other calls on the way (e.g. Oktell's batched CRM pushes): load once, change in memory,
+/// then write everything with [`Batch::writes`].
+#[derive(Debug)]
+pub struct Batch<T> {
+    store: CallStore,
+    calls: Vec<(String, Option<T>)>,
+    changed: Vec<String>,
+    index: Vec<(String, f64)>,
+    done: Vec<(String, f64)>,
+    done_changed: bool,
+}
+
+impl CallStore {
+    /// The keys to read before handling a webhook about all of `ids`.
+    pub fn batch_keys(&self, ids: &[String]) -> Vec<String> {
+        let mut keys: Vec<String> = ids.iter().map(|id| self.call_key(id)).collect();
+        keys.push(self.index_key());
+        keys.push(self.done_key());
+        keys
+    }
+
+    /// Reads the state of every call in `ids` (a state idle past the TTL counts as absent).
+    pub fn load_batch<T: DeserializeOwned>(
+        &self,
+        ids: &[String],
+        input: &Input,
+        now_ms: f64,
+    ) -> Batch<T> {
+        let mut batch = Batch {
+            store: *self,
+            calls: Vec::new(),
+            changed: Vec::new(),
+            index: Vec::new(),
+            done: Vec::new(),
+            done_changed: false,
+        };
+        for id in ids {
+            let loaded: Loaded<T> = self.load(id, input, now_ms);
+            batch.calls.push((id.clone(), loaded.state));
+            batch.index = loaded.index;
+            batch.done = loaded.done;
+        }
+        if ids.is_empty() {
+            let loaded: Loaded<T> = self.load("", input, now_ms);
+            batch.index = loaded.index;
+            batch.done = loaded.done;
+        }
+        batch
+    }
+}
+
+impl<T: Serialize> Batch<T> {
+    /// The call's current state, if it is active.
+    pub fn get(&self, id: &str) -> Option<&T> {
+        self.calls
+            .iter()
+            .find(|(c, _)| c == id)
+            .and_then(|(_, s)| s.as_ref())
+    }
+
+    fn set(&mut self, id: &str, state: Option<T>) {
+        match self.calls.iter_mut().find(|(c, _)| c == id) {
+            Some(slot) => slot.1 = state,
+            None => self.calls.push((id.to_string(), state)),
+        }
+        if !self.changed.iter().any(|c| c == id) {
+            self.changed.push(id.to_string());
+        }
+    }
+
+    /// Whether the call already finished (a late or repeated delivery).
+    pub fn is_finished(&self, id: &str) -> bool {
+        self.done.iter().any(|(d, _)| d == id)
+    }
+
+    /// Sets the call's state and marks it seen now.
+    pub fn save(&mut self, id: &str, state: T, now_ms: f64) {
+        self.index.retain(|(i, _)| i != id);
+        self.index.push((id.to_string(), now_ms));
+        self.set(id, Some(state));
+    }
+
+    /// Forgets the call's state and remembers it as finished (bounded list).
+    pub fn finish(&mut self, id: &str, now_ms: f64) {
+        self.index.retain(|(i, _)| i != id);
+        self.set(id, None);
+        self.done.retain(|(d, _)| d != id);
+        self.done.push((id.to_string(), now_ms));
+        if self.done.len() > DONE_KEEP {
+            let excess = self.done.len() - DONE_KEEP;
+            self.done.drain(..excess);
+        }
+        self.done_changed = true;
+    }
+
+    /// The storage writes for every change, plus the purge of calls idle past the TTL.
+    pub fn writes(mut self, now_ms: f64) -> Writes {
+        if self.changed.is_empty() && !self.done_changed {
+            return Writes::new();
+        }
+        let mut writes = self.store.purge(&mut self.index, now_ms);
+        for id in &self.changed {
+            let value = self.get(id);
+            writes.push((
+                self.store.call_key(id),
+                value.and_then(|v| serde_json::to_string(v).ok()),
+            ));
+        }
+        writes.push((
+            self.store.index_key(),
+            serde_json::to_string(&self.index).ok(),
+        ));
+        if self.done_changed {
+            writes.push((
+                self.store.done_key(),
+                serde_json::to_string(&self.done).ok(),
+            ));
+        }
+        writes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +338,37 @@ mod tests {
         assert_eq!(index.len(), ACTIVE_KEEP);
         assert_eq!(index[0].0, "a3");
         assert!(!storage.contains_key("t:call:a2") && storage.contains_key("t:call:a3"));
+    }
+
+    #[test]
+    fn batch_handles_several_calls_and_finishes_one_it_did_not_load() {
+        let mut storage = BTreeMap::new();
+        let ids = vec!["a".to_string(), "b".to_string()];
+        let input = input_from(&storage, &STORE.batch_keys(&ids));
+        let mut batch: Batch<u32> = STORE.load_batch(&ids, &input, 0.0);
+        batch.save("a", 1, 0.0);
+        batch.save("b", 2, 0.0);
+        apply(&mut storage, batch.writes(0.0));
+        let only_a = vec!["a".to_string()];
+        let input = input_from(&storage, &STORE.batch_keys(&only_a));
+        let mut batch: Batch<u32> = STORE.load_batch(&only_a, &input, 1.0);
+        assert_eq!(batch.get("a"), Some(&1));
+        batch.finish("b", 1.0);
+        assert!(batch.is_finished("b") && !batch.is_finished("a"));
+        apply(&mut storage, batch.writes(1.0));
+        assert!(!storage.contains_key("t:call:b"));
+        assert_eq!(storage["t:call:a"], "1");
+        let loaded: Loaded<u32> = STORE.load("b", &input_from(&storage, &STORE.keys("b")), 2.0);
+        assert!(loaded.finished && loaded.state.is_none());
+    }
+
+    #[test]
+    fn an_unchanged_batch_writes_nothing() {
+        let storage = BTreeMap::new();
+        let ids = vec!["a".to_string()];
+        let batch: Batch<u32> =
+            STORE.load_batch(&ids, &input_from(&storage, &STORE.batch_keys(&ids)), 0.0);
+        assert!(batch.writes(0.0).is_empty());
     }
 
     #[test]

@@ -200,6 +200,13 @@ mod tests {
     }
 
     #[test]
+    fn cyrillic_input_is_rejected_without_panicking() {
+        // "sips:" is 5 bytes: byte 5 falls inside «з», which must not be sliced.
+        assert_eq!(n("позвони мне"), None);
+        assert_eq!(n("позвони"), Some("позвони".to_string()));
+    }
+
+    #[test]
     fn other_countries_use_the_trunk_zero() {
         assert_eq!(
             normalize("030 1234567", "49")

@@ -9,13 +9,20 @@
  *     users: [{id, login, name, number}]        (defaults: 4 users, Cyrillic names, one without a number)
  *     membersScripts: {scriptName: 'json'|'lines'} (default ELMA365_Users: json, ELMA365_UsersLines: lines)
  *     crm: {url, basic: {login, password}}     where Oktell pushes call events (okt.crm is live/settable)
- *     execXmlShape: 'cdata' | 'simple'         returnvalue shape in execsvcscript XML (okt.execXmlShape)
+ *     execXmlShape: 'cdata' | 'simple' | 'broken'  returnvalue shape in execsvcscript XML (okt.execXmlShape);
+ *                                              'broken' cuts the XML short (malformed)
+ *     disabledCommands: ['execsvcscriptplain']  commands answered 404, like an older build without them
+ *                                              (okt.disabledCommands, an array)
+ *     playbackPath: '/play/'                   also serve recordings at <playbackPath><id> WITHOUT auth: the
+ *                                              dedicated playback path an admin exposes (e.g. a reverse proxy)
  *   okt.url, okt.mode (common.js misbehaviour), okt.requests [{method, path, query, headers, body}],
  *   okt.scripts[name] = (params) => string | {status, body}  (may return a Promise), okt.users,
  *   okt.autocalls [{user, number, sequence, direction, played?: Promise<playCall result>}], okt.autoPlay,
  *   okt.recordings Map id -> {id, link, bytes, path}, okt.addRecording(id?),
  *   okt.playCall(scenario, opts) -> {chainId, messages, deliveries:[{messages, status, responseBody, decodedReply, error?}], recording?}
  *   okt.playScenarioWebhook(scenario, opts) -> deliveries [{fields, status, responseBody, error?}] (+ .callId, .recording)
+ *       opts.recordAs: 'path' (default, /download/rec/<id>) | 'url' (absolute, = opts.recordUrl) | 'playback'
+ *       (absolute URL on playbackPath) | 'link' (the bare record link code, for downloadrecordbylink)
  *   okt.sendProtocol(method, extra, opts) -> {status, body, decodedReply, messages}
  *   decodeReply(body) (also exported), okt.close()
  *
@@ -128,6 +135,7 @@ async function startOktell(options) {
     users: (o.users || DEFAULT_USERS).map((u) => Object.assign({ state: 1, lineId: uuid() }, u)),
     crm: Object.assign({ url: null, basic: null }, o.crm || {}),
     execXmlShape: o.execXmlShape || 'cdata', autoPlay: o.autoPlay !== false, autoPlayOpts: o.autoPlayOpts || {},
+    disabledCommands: o.disabledCommands || [], playbackPath: o.playbackPath || null,
   };
   const timers = new Set();
   let closed = false;
@@ -166,6 +174,11 @@ async function startOktell(options) {
     const query = querystring.parse(u.search.slice(1));
     okt.requests.push({ method: req.method, path: u.pathname, query, headers: req.headers, body });
     if (common.applyMisbehaviour(okt.mode, req, res)) return;
+    if (okt.playbackPath && u.pathname.indexOf(okt.playbackPath) === 0) {
+      const rec = okt.recordings.get(decodeURIComponent(u.pathname.slice(okt.playbackPath.length))) || null;
+      if (!rec) return send(res, 404, 'Not found');
+      return common.send(res, 200, 'audio/mpeg', rec.bytes);
+    }
     const params = Object.assign({}, query);
     const ctype = req.headers['content-type'] || '';
     if (req.method === 'POST' && body && (!ctype || /x-www-form-urlencoded/i.test(ctype))) Object.assign(params, querystring.parse(body));
@@ -173,6 +186,7 @@ async function startOktell(options) {
 
     const path = decodeURIComponent(u.pathname).replace(/^\/+/, '');
     const cmd = path.toLowerCase();
+    if (okt.disabledCommands.indexOf(cmd) >= 0) return send(res, 404, 'Not found');
     if (cmd.indexOf('download/rec/') === 0 || cmd === 'downloadrecordbylink') {
       let rec = null;
       if (cmd === 'downloadrecordbylink') okt.recordings.forEach((r) => { if (r.link === params.recordlink) rec = r; });
@@ -210,7 +224,8 @@ async function startOktell(options) {
           inner += okt.execXmlShape === 'simple' ? '      <property_simple key="returnvalue" name="' + xmlEsc(v) + '" />\r\n'
             : '      <property_cdata key="returnvalue">' + cdata(v) + '</property_cdata>\r\n';
         }
-        const xml = mapperXml('result', 1, '    <property_set name="execsvcscript">\r\n' + inner + '    </property_set>\r\n');
+        let xml = mapperXml('result', 1, '    <property_set name="execsvcscript">\r\n' + inner + '    </property_set>\r\n');
+        if (okt.execXmlShape === 'broken') xml = xml.slice(0, xml.indexOf('</property_set>'));
         return send(res, 200, utf16(xml), 'text/xml; charset=utf-16');
       }
       case 'tst_getuserstate': {
@@ -337,7 +352,13 @@ async function startOktell(options) {
     const events = [Object.assign({ event: 'ring' }, base)];
     if (answered) events.push(Object.assign({ event: 'answer' }, base));
     const hangup = Object.assign({ event: 'hangup' }, base, { duration: answered ? talk : 0, answered: answered ? 1 : 0 });
-    if (recording) hangup.record = opts.recordUrl ? okt.url + recording.path : recording.path;
+    if (recording) {
+      const as = opts.recordAs || (opts.recordUrl ? 'url' : 'path');
+      if (as === 'url') hangup.record = okt.url + recording.path;
+      else if (as === 'playback') hangup.record = okt.url + (okt.playbackPath || '/play/') + recording.id;
+      else if (as === 'link') hangup.record = recording.link;
+      else hangup.record = recording.path;
+    }
     events.push(hangup);
 
     const transport = opts.transport || 'query';

@@ -286,6 +286,35 @@ async function testWebhookAndRecordings(crm) {
   await okt.close();
 }
 
+// Options the contract tests use: an older build without a command, broken XML, a playback path
+// without auth, and the record forms of the scenario webhook.
+async function testVariants(crm) {
+  const auth = { headers: { Authorization: basic('elma', 'pw') } };
+  const okt = await startOktell({ auth: { mode: 'basic', login: 'elma', password: 'pw' }, disabledCommands: ['execsvcscriptplain'], playbackPath: '/play/' });
+  let r = await req(okt.url + '/execsvcscriptplain?name=ELMA365_Users', auth);
+  eq(r.status, 404, 'disabled command -> 404');
+  r = await req(okt.url + '/execsvcscript?name=ELMA365_Users', auth);
+  ok(r.status === 200 && utf16Text(r.buf).indexOf('Иванов Иван') > 0, 'execsvcscript still works');
+  okt.execXmlShape = 'broken';
+  r = await req(okt.url + '/execsvcscript?name=ELMA365_Users', auth);
+  const broken = utf16Text(r.buf);
+  ok(broken.indexOf('<oktellxmlmapper') >= 0 && broken.indexOf('</oktellxmlmapper>') < 0, 'broken XML is cut short');
+  const rec = okt.addRecording('rec-1');
+  r = await req(okt.url + '/play/rec-1');
+  ok(r.status === 200 && r.buf.equals(rec.bytes), 'playback path serves without auth');
+  r = await req(okt.url + '/download/rec/rec-1');
+  eq(r.status, 403, 'download/rec still needs auth');
+  r = await req(okt.url + '/play/nope');
+  eq(r.status, 404, 'unknown playback id 404');
+  for (const as of ['path', 'url', 'playback', 'link']) {
+    const d = await okt.playScenarioWebhook('incoming-answered', { url: crm.url + '/scenario', recordAs: as, gapMs: 0 });
+    const record = d[d.length - 1].fields.record;
+    const want = { path: d.recording.path, url: okt.url + d.recording.path, playback: okt.url + '/play/' + d.recording.id, link: d.recording.link }[as];
+    eq(record, want, 'recordAs ' + as);
+  }
+  await okt.close();
+}
+
 (async () => {
   const crm = await startCrm();
   const guard = setTimeout(() => { console.error('FAIL: selftest timed out'); process.exit(1); }, 60000);
@@ -295,6 +324,7 @@ async function testWebhookAndRecordings(crm) {
     await testMisbehaviour();
     await testNativeAndAutocall(crm);
     await testWebhookAndRecordings(crm);
+    await testVariants(crm);
   } catch (e) {
     failures++;
     console.error('FAIL: exception ' + (e && e.stack || e));

@@ -1,0 +1,997 @@
+//! Oktell → the module's webhook: both ways in, the secret, and the mapping to ELMA365 events and
+//! call records.
+//!
+//! # Ways in
+//! - **Native «Web-интеграция с CRM» (HTTP mode)**: a POST form whose `data` field is base64 of one
+//!   Oktell Web-Socket protocol message `["method", {"qid": …, …}]` or of an array of them (a raw
+//!   JSON body starting with `[` is accepted too). A space in the base64 is read as `+`, padding and
+//!   line breaks do not matter. The reply is the same message format, **unpacked** (plain JSON, as
+//!   the Oktell wiki says: «ответ CRM содержит неупакованные данные в том же формате»): one reply per
+//!   message, an array when an array came in.
+//!   `whoareyou` → `["iam",{"qid","type":"crm","name":"ELMA365"}]`; `ping` → `["pong",{"qid"}]`;
+//!   `getavailablemethods` → `["getavailablemethods",{"qid","methods":[]}]`; anything else, call
+//!   events included → `["<method>",{"qid"}]`.
+//! - **Scenario webhook** (ours): `event`=`ring`|`answer`|`hangup`, `callid` (required),
+//!   `direction`=`in`|`out`|`internal` (default `in`), `client`, `user`, `duration` (s), `answered`
+//!   (`1`/`0`), `record`, `token`; from the query, a form body or a JSON object body. A missing
+//!   `callid` or an unknown `event` gets 400 with the reason and produces nothing.
+//!
+//! # Secret
+//! With `webhookSecret` set, every request (both ways, protocol messages included) must carry it as
+//! the `token` field (query, form or JSON) or as the password of HTTP Basic auth; compared in
+//! constant time. Otherwise 403 and nothing else happens.
+//!
+//! # Mapping of the native messages (one call = one `chainid` = `callId`)
+//! Direction of a new chain: an `acmcallstarted`/`acmcallstopped` message, or a leg whose
+//! `callerdirection` is `oktell_pbx` or whose `callerinfo` starts with «Автодозвон» (the auto-dial /
+//! callback leg), makes it **out**; otherwise `isextline=true` makes it **in** when the chain starts
+//! with a ring on the operator's phone, and **out** when it starts with `commstarted` (nothing rang:
+//! the operator dialled); `isextline=false` makes it **internal**.
+//! Parties: the operator is `userlogin` (the member id); the client is `callerid` in the canonical
+//! format, or for the callback leg the number in `callerinfo` («Абонент: …»). Incoming and internal:
+//! `srcPhone` = client (internal: the other operator, by login once their leg shows it),
+//! `dstPhone` = operator. Outgoing: `srcPhone` = operator, `dstPhone` = client.
+//!
+//! | message | event | state |
+//! |---|---|---|
+//! | `acmcallstarted` | `NotifyOutStart` (once the client is known) | new out chain |
+//! | `ringstarted` | `NotifyStart` (in) / `NotifyInternal` / `NotifyOutStart` (callback leg, once) | operator ringing; cancels a pending missed record |
+//! | `ringstopped` | none: ringing also stops when the operator answers | when nobody rings any more and nobody answered: a missed record is **pending** |
+//! | `commstarted` | `NotifyAnswer` (first one; for a chain first seen here: its start event) | answered at now; cancels a pending missed record |
+//! | `commstopped` | when the last talking leg stops: `NotifyEnd` (in, internal) / `NotifyOutEnd` | **one record**: Answered, duration = commstarted → commstopped |
+//! | `acmcallstopped` | unanswered: `NotifyOutEnd` | unanswered: **one record**, NoAnswer |
+//!
+//! A pending missed record is written [`MISSED_AFTER_MS`] after the last `ringstopped` unless the
+//! chain rings or is answered again first; Oktell sends no "call over" message for an unanswered
+//! incoming call, so it goes out with the first webhook after that time (any call's, or a `ping`).
+//! A request returns at most one event (the latest) and one record; further records wait in a small
+//! outbox (`ok:out`) and go out with the next requests.
+//!
+//! # Repeats, order, strangers
+//! A message whose `qid` was already handled for its chain, a ring for an operator already ringing,
+//! a `commstarted` for a leg already talking, or a `commstopped` for a leg not talking is ignored.
+//! Anything for a finished chain (the store's `done` list) is ignored, so no second record can
+//! appear. A `ringstopped`, `commstopped` or `acmcallstopped` for a chain never seen is ignored (no
+//! start, so no call). Rings after the answer (e.g. a transfer) are ignored. The scenario webhook
+//! de-duplicates the same way per `callid`; its `hangup` carries everything a record needs, so it
+//! makes one even for a `callid` never seen.
+
+use crate::callstore::{Batch, CallStore};
+use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
+use crate::engine::Input;
+use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
+use crate::phone;
+use crate::settings::Settings;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
+
+/// The per-chain store (`ok:call:<chainid>`, `ok:index`, `ok:done`).
+pub const STORE: CallStore = CallStore::new("ok");
+/// Storage key of the outbox: records waiting to be handed to ELMA365.
+pub const OUTBOX_KEY: &str = "ok:out";
+/// How long after the last `ringstopped` an unanswered chain counts as missed (90 s).
+pub const MISSED_AFTER_MS: f64 = 90_000.0;
+/// The most records the outbox keeps; beyond it the oldest are dropped.
+pub const OUTBOX_KEEP: usize = 50;
+/// The most chains one request may touch; messages about further chains are answered and ignored.
+pub const MAX_CHAINS: usize = 16;
+/// How many recent `qid`s a chain remembers for de-duplication.
+const QIDS_KEEP: usize = 12;
+
+/// The kinds of native message that matter for calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `phoneevent_acmcallstarted`.
+    AcmStart,
+    /// `phoneevent_acmcallstopped`.
+    AcmStop,
+    /// `phoneevent_ringstarted`.
+    RingStart,
+    /// `phoneevent_ringstopped`.
+    RingStop,
+    /// `phoneevent_commstarted`.
+    CommStart,
+    /// `phoneevent_commstopped`.
+    CommStop,
+}
+
+impl Kind {
+    fn of(method: &str) -> Option<Kind> {
+        Some(match method.strip_prefix("phoneevent_")? {
+            "acmcallstarted" => Kind::AcmStart,
+            "acmcallstopped" => Kind::AcmStop,
+            "ringstarted" => Kind::RingStart,
+            "ringstopped" => Kind::RingStop,
+            "commstarted" => Kind::CommStart,
+            "commstopped" => Kind::CommStop,
+            _ => return None,
+        })
+    }
+}
+
+/// The fields of one native call message that the mapping uses.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Msg {
+    /// The message kind.
+    pub kind: Option<Kind>,
+    /// `qid`, as text.
+    pub qid: String,
+    /// `chainid`.
+    pub chain: String,
+    /// `userlogin`: the operator.
+    pub login: String,
+    /// The other party, canonical (`callerid`, or the number in a callback's `callerinfo`).
+    pub peer: String,
+    /// `isextline`.
+    pub ext: bool,
+    /// The auto-dial / callback leg.
+    pub auto: bool,
+}
+
+/// The scenario webhook's fields, validated.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scenario {
+    /// `ring`, `answer` or `hangup`.
+    pub event: String,
+    /// `callid`.
+    pub call: String,
+    /// `direction`.
+    pub dir: Option<Direction>,
+    /// `client`, canonical.
+    pub client: String,
+    /// `user`.
+    pub user: String,
+    /// `duration` in seconds.
+    pub duration: Option<u32>,
+    /// `answered`.
+    pub answered: Option<bool>,
+    /// `record`.
+    pub record: String,
+}
+
+/// A request decoded and authorised, waiting for the chains' stored state. It is not kept between
+/// steps: the request is decoded again when the storage arrives.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    /// Native call messages in order (protocol messages are already answered).
+    pub msgs: Vec<Msg>,
+    /// The scenario webhook's fields, when it came that way.
+    pub scenario: Option<Scenario>,
+    /// What Oktell gets back.
+    pub reply: WebhookResponse,
+}
+
+/// The first look at a request: an immediate answer, or what to read from storage before mapping.
+#[derive(Debug)]
+pub enum Start {
+    /// Answer now (rejected or malformed); no event, no record.
+    Reply(WebhookResponse),
+    /// Read these keys, then call [`finish`].
+    Read(Pending, Vec<String>),
+}
+
+fn bad(reason: impl Into<String>) -> Start {
+    Start::Reply(WebhookResponse::text(400, reason))
+}
+
+/// Decodes, authorises and validates a webhook request.
+pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
+    let body = req.body.as_deref().unwrap_or("").trim();
+    let mut fields: Vec<(String, String)> = req.query.clone();
+    let mut native: Option<Result<(Vec<Value>, bool), String>> = None;
+    if body.starts_with('{') {
+        match serde_json::from_str::<Map<String, Value>>(body) {
+            Ok(map) => fields.extend(map.into_iter().map(|(k, v)| (k, scalar(&v)))),
+            Err(e) => {
+                if authorised(s, req, &fields) {
+                    return bad(format!("The JSON body does not parse: {e}."));
+                }
+                return forbidden();
+            }
+        }
+    } else if body.starts_with('[') {
+        native = Some(messages(body.as_bytes()));
+    } else if !body.is_empty() {
+        fields.extend(parse_form(body));
+    }
+    for (k, _) in fields.iter_mut() {
+        k.make_ascii_lowercase();
+    }
+    if !authorised(s, req, &fields) {
+        return forbidden();
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+    };
+    if native.is_none() && field("event").is_none() {
+        if let Some(data) = field("data") {
+            native = Some(decode_data(data));
+        }
+    }
+    match native {
+        Some(Ok((list, batch))) => native_start(s, &list, batch),
+        Some(Err(e)) => bad(format!("Unreadable Oktell CRM message: {e}.")),
+        None if req.body_not_string && fields.is_empty() => bad(
+            "The request body reached the module as an object, not as text, so it cannot be read; send the fields in the query string.",
+        ),
+        None => scenario_start(s, &field),
+    }
+}
+
+fn forbidden() -> Start {
+    Start::Reply(WebhookResponse::text(
+        403,
+        "Forbidden: the request lacks the webhook secret (the token field or the HTTP Basic password).",
+    ))
+}
+
+/// A JSON scalar as text (objects and arrays as JSON).
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether the request carries `webhookSecret` (always true when none is set).
+pub fn authorised(s: &Settings, req: &WebhookRequest, fields: &[(String, String)]) -> bool {
+    let Some(secret) = s.webhook_secret.as_deref() else {
+        return true;
+    };
+    let matches = |given: &str| -> bool { given.as_bytes().ct_eq(secret.as_bytes()).into() };
+    let token = fields
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("token"))
+        .any(|(_, v)| matches(v.trim()));
+    token || basic_password(req).is_some_and(|p| matches(&p))
+}
+
+/// The password of an HTTP Basic `Authorization` header.
+pub fn basic_password(req: &WebhookRequest) -> Option<String> {
+    let h = req.header("authorization")?.trim();
+    if h.len() < 6 || !h[..6].eq_ignore_ascii_case("basic ") {
+        return None;
+    }
+    let bytes = lenient_base64(&h[6..]).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.split_once(':').map(|(_, p)| p.to_string())
+}
+
+/// Base64 as Oktell's form posts deliver it: `+` may have become a space, line breaks and
+/// padding may be off, and the URL-safe alphabet is tolerated.
+pub fn lenient_base64(text: &str) -> Result<Vec<u8>, String> {
+    let clean: String = text
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('+'),
+            '-' => Some('+'),
+            '_' => Some('/'),
+            '\r' | '\n' | '\t' | '=' => None,
+            c => Some(c),
+        })
+        .collect();
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine
+        .decode(clean.as_bytes())
+        .map_err(|e| format!("the data field is not base64 ({e})"))
+}
+
+/// `data` → the list of messages, and whether they came as an array (a batch).
+pub fn decode_data(data: &str) -> Result<(Vec<Value>, bool), String> {
+    if data.is_empty() {
+        return Err("the data field is empty".into());
+    }
+    messages(&lenient_base64(data)?)
+}
+
+/// JSON bytes → the list of `["method", {...}]` messages (one message or an array of them), and
+/// whether they came as an array.
+pub fn messages(bytes: &[u8]) -> Result<(Vec<Value>, bool), String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the message is not UTF-8 text")?;
+    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+        .map_err(|e| format!("the message is not JSON ({e})"))?;
+    let (list, batch) = match value {
+        Value::Array(a) if a.first().is_some_and(Value::is_string) => {
+            (vec![Value::Array(a)], false)
+        }
+        Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_array) => (a, true),
+        _ => return Err("expected [\"method\", {…}] or an array of such messages".into()),
+    };
+    if !list.iter().any(|m| method_of(m).is_some()) {
+        return Err("no message has the [\"method\", {…}] shape".into());
+    }
+    Ok((list, batch))
+}
+
+fn method_of(m: &Value) -> Option<(&str, &Map<String, Value>)> {
+    let method = m.get(0)?.as_str()?;
+    let params = m.get(1)?.as_object()?;
+    Some((method, params))
+}
+
+fn text(params: &Map<String, Value>, key: &str) -> String {
+    params
+        .get(key)
+        .map(scalar)
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn flag(params: &Map<String, Value>, key: &str) -> bool {
+    match params.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        Some(Value::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The reply to one message, in the same format (JSON text).
+pub fn reply_to(method: &str, qid: &Value) -> String {
+    let qid = qid.to_string();
+    match method {
+        "whoareyou" => format!(r#"["iam",{{"qid":{qid},"type":"crm","name":"ELMA365"}}]"#),
+        "ping" => format!(r#"["pong",{{"qid":{qid}}}]"#),
+        "getavailablemethods" => {
+            format!(r#"["getavailablemethods",{{"qid":{qid},"methods":[]}}]"#)
+        }
+        _ => format!(r#"[{},{{"qid":{qid}}}]"#, Value::from(method)),
+    }
+}
+
+/// The call fields of one native message (`None` for protocol messages).
+pub fn call_msg(method: &str, params: &Map<String, Value>, country_code: &str) -> Option<Msg> {
+    let kind = Kind::of(&method.to_ascii_lowercase())?;
+    let info = text(params, "callerinfo");
+    let auto = matches!(kind, Kind::AcmStart | Kind::AcmStop)
+        || text(params, "callerdirection").eq_ignore_ascii_case("oktell_pbx")
+        || info.starts_with("Автодозвон");
+    let mut peer = text(params, "callerid");
+    if peer.is_empty() && auto {
+        // «Автодозвон. Обратный вызов.\nАбонент: 89274513158»
+        if let Some((_, rest)) = info.split_once("Абонент:") {
+            peer = rest.lines().next().unwrap_or("").trim().to_string();
+        }
+    }
+    Some(Msg {
+        kind: Some(kind),
+        qid: text(params, "qid"),
+        chain: text(params, "chainid"),
+        login: text(params, "userlogin"),
+        peer: if peer.is_empty() {
+            peer
+        } else {
+            phone::canonical(&peer, country_code)
+        },
+        ext: flag(params, "isextline"),
+        auto,
+    })
+}
+
+fn native_start(s: &Settings, list: &[Value], batch: bool) -> Start {
+    let mut replies = Vec::new();
+    let mut msgs = Vec::new();
+    let mut chains: Vec<String> = Vec::new();
+    for m in list {
+        let Some((method, params)) = method_of(m) else {
+            continue;
+        };
+        replies.push(reply_to(
+            method,
+            params.get("qid").unwrap_or(&Value::String(String::new())),
+        ));
+        if let Some(msg) = call_msg(method, params, &s.country_code) {
+            if msg.chain.is_empty() {
+                continue;
+            }
+            if !chains.contains(&msg.chain) {
+                if chains.len() >= MAX_CHAINS {
+                    continue;
+                }
+                chains.push(msg.chain.clone());
+            }
+            msgs.push(msg);
+        }
+    }
+    let body = if batch {
+        let mut body = String::from("[");
+        for (i, r) in replies.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(r);
+        }
+        body.push(']');
+        body
+    } else {
+        replies.pop().unwrap_or_default()
+    };
+    let reply = WebhookResponse {
+        status: 200,
+        content_type: "application/json; charset=utf-8".into(),
+        body,
+    };
+    read(
+        Pending {
+            msgs,
+            scenario: None,
+            reply,
+        },
+        &chains,
+    )
+}
+
+fn read(p: Pending, chains: &[String]) -> Start {
+    let mut keys = STORE.batch_keys(chains);
+    keys.push(OUTBOX_KEY.to_string());
+    Start::Read(p, keys)
+}
+
+fn scenario_start<'a>(s: &Settings, field: &dyn Fn(&str) -> Option<&'a str>) -> Start {
+    let Some(call) = field("callid").filter(|c| !c.is_empty()) else {
+        return bad("Missing callid: an Oktell scenario webhook needs event, callid and, as the call goes on, direction, client, user, duration, answered and record (see README).");
+    };
+    let event = field("event").unwrap_or("").to_ascii_lowercase();
+    if !matches!(event.as_str(), "ring" | "answer" | "hangup") {
+        return bad(format!(
+            "Unknown event «{}»: expected ring, answer or hangup.",
+            snippet(&event, 30)
+        ));
+    }
+    let dir = match field("direction").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => None,
+        Some("in") => Some(Direction::In),
+        Some("out") => Some(Direction::Out),
+        Some("internal") => Some(Direction::Internal),
+        Some(other) => {
+            return bad(format!(
+                "Unknown direction «{}»: expected in, out or internal.",
+                snippet(other, 30)
+            ))
+        }
+    };
+    let duration = match field("duration").filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => match whole_seconds(d) {
+            Some(n) => Some(n),
+            None => {
+                return bad(format!(
+                    "duration «{}» is not a number of seconds.",
+                    snippet(d, 30)
+                ))
+            }
+        },
+    };
+    let answered = match field("answered").map(str::to_ascii_lowercase).as_deref() {
+        None | Some("") => None,
+        Some("1" | "true" | "yes") => Some(true),
+        Some("0" | "false" | "no") => Some(false),
+        Some(other) => return bad(format!("answered «{}» is not 1 or 0.", snippet(other, 30))),
+    };
+    let client = field("client").unwrap_or("");
+    let sc = Scenario {
+        event,
+        call: call.to_string(),
+        dir,
+        client: if client.is_empty() {
+            String::new()
+        } else {
+            phone::canonical(client, &s.country_code)
+        },
+        user: field("user").unwrap_or("").to_string(),
+        duration,
+        answered,
+        record: field("record").unwrap_or("").to_string(),
+    };
+    let chains = [sc.call.clone()];
+    read(
+        Pending {
+            msgs: Vec::new(),
+            scenario: Some(sc),
+            reply: WebhookResponse::text(200, "OK"),
+        },
+        &chains,
+    )
+}
+
+/// `12`, `12.7` (cut to 12) → seconds; anything else → `None`.
+fn whole_seconds(d: &str) -> Option<u32> {
+    let whole = d.split_once('.').map_or(d, |(w, _)| w);
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    whole.parse().ok()
+}
+
+/// One chain's state between webhooks (read back through `serde_json::Value`: smaller code than a
+/// derived deserializer).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Chain {
+    /// The direction, fixed by the first message.
+    pub d: Direction,
+    /// The operator (login): the callee of incoming and internal calls, the caller of outgoing ones.
+    pub op: String,
+    /// The other party: the client, or on internal calls the other operator.
+    #[serde(default)]
+    pub peer: String,
+    /// A click-to-call / auto-dial chain.
+    #[serde(default)]
+    pub acm: bool,
+    /// Whether the start event went out.
+    #[serde(default)]
+    pub shown: bool,
+    /// When the first leg was answered (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ans: Option<f64>,
+    /// Operators whose phone rings now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ring: Vec<String>,
+    /// Operators in conversation now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub talk: Vec<String>,
+    /// Recently handled `qid`s.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub q: Vec<String>,
+}
+
+impl Chain {
+    fn parties(&self) -> (String, String) {
+        match self.d {
+            Direction::Out => (self.op.clone(), self.peer.clone()),
+            Direction::In | Direction::Internal => (self.peer.clone(), self.op.clone()),
+        }
+    }
+
+    fn event(&self, kind: EventKind, disposition: Disposition, id: &str) -> Event {
+        let (src_phone, dst_phone) = self.parties();
+        Event {
+            event: kind,
+            direction: self.d,
+            disposition,
+            src_phone,
+            dst_phone,
+            call_id: id.to_string(),
+        }
+    }
+
+    fn start_event(&self, disposition: Disposition, id: &str) -> Event {
+        let kind = match self.d {
+            Direction::In => EventKind::NotifyStart,
+            Direction::Out => EventKind::NotifyOutStart,
+            Direction::Internal => EventKind::NotifyInternal,
+        };
+        self.event(kind, disposition, id)
+    }
+
+    fn end_event(&self, disposition: Disposition, id: &str) -> Event {
+        let kind = match self.d {
+            Direction::Out => EventKind::NotifyOutEnd,
+            Direction::In | Direction::Internal => EventKind::NotifyEnd,
+        };
+        self.event(kind, disposition, id)
+    }
+
+    fn record(&self, disposition: Disposition, duration: u32, call: Value, id: &str) -> CallRecord {
+        let (src_phone, dst_phone) = self.parties();
+        CallRecord {
+            call,
+            call_id: id.to_string(),
+            direction: self.d,
+            disposition,
+            src_phone,
+            dst_phone,
+            duration,
+        }
+    }
+}
+
+/// A record waiting in the outbox: the chain as it ended, how, and what `VoipGetCallLink` gets.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Out {
+    /// The chain id.
+    pub id: String,
+    /// Not before this time (ms).
+    pub due: f64,
+    /// A pending missed record: the chain is still active, and the record is dropped if the call
+    /// goes on (rings or is answered again) before `due`.
+    #[serde(default)]
+    pub pending: bool,
+    /// The chain's state.
+    pub c: Chain,
+    /// The outcome.
+    pub disp: Disposition,
+    /// Talk time in seconds.
+    #[serde(default)]
+    pub secs: u32,
+    /// The record's `call`.
+    #[serde(default)]
+    pub call: Value,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn string(v: &Value) -> String {
+    v.as_str().unwrap_or("").to_string()
+}
+
+impl Chain {
+    fn from_value(v: &Value) -> Option<Chain> {
+        Some(Chain {
+            d: match v.get("d")?.as_str()? {
+                "In" => Direction::In,
+                "Out" => Direction::Out,
+                "Internal" => Direction::Internal,
+                _ => return None,
+            },
+            op: string(&v["op"]),
+            peer: string(&v["peer"]),
+            acm: v["acm"].as_bool().unwrap_or(false),
+            shown: v["shown"].as_bool().unwrap_or(false),
+            ans: v["ans"].as_f64(),
+            ring: strings(&v["ring"]),
+            talk: strings(&v["talk"]),
+            q: strings(&v["q"]),
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Chain {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Chain, D::Error> {
+        let v = Value::deserialize(d)?;
+        Chain::from_value(&v).ok_or_else(|| serde::de::Error::custom("not a call state"))
+    }
+}
+
+impl Out {
+    fn from_value(v: &Value) -> Option<Out> {
+        Some(Out {
+            id: v.get("id")?.as_str()?.to_string(),
+            due: v.get("due")?.as_f64()?,
+            pending: v["pending"].as_bool().unwrap_or(false),
+            c: Chain::from_value(v.get("c")?)?,
+            disp: match v["disp"].as_str() {
+                Some("Answered") => Disposition::Answered,
+                _ => Disposition::NoAnswer,
+            },
+            secs: v["secs"].as_u64().unwrap_or(0) as u32,
+            call: v["call"].clone(),
+        })
+    }
+}
+
+/// Maps a decoded request over the stored state: the result for ELMA365 and the storage writes.
+pub fn finish(
+    p: Pending,
+    input: &Input,
+    now_ms: f64,
+) -> (WebhookResult, Vec<(String, Option<String>)>) {
+    let mut ids: Vec<String> = Vec::new();
+    let chains = p.msgs.iter().map(|m| &m.chain);
+    for id in chains.chain(p.scenario.iter().map(|sc| &sc.call)) {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    let outbox: Vec<Out> = input
+        .stored(OUTBOX_KEY)
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .and_then(|v| {
+            v.as_array()
+                .map(|a| a.iter().filter_map(Out::from_value).collect())
+        })
+        .unwrap_or_default();
+    let mut m = Mapper {
+        batch: STORE.load_batch(&ids, input, now_ms),
+        outbox,
+        event: None,
+        records: Vec::new(),
+        now: now_ms,
+        outbox_changed: false,
+    };
+    for msg in &p.msgs {
+        m.native(msg);
+    }
+    if let Some(sc) = &p.scenario {
+        m.scenario(sc);
+    }
+    m.result(p.reply)
+}
+
+struct Mapper {
+    batch: Batch<Chain>,
+    outbox: Vec<Out>,
+    event: Option<Event>,
+    records: Vec<Out>,
+    now: f64,
+    outbox_changed: bool,
+}
+
+impl Mapper {
+    fn cancel_pending(&mut self, id: &str) {
+        let before = self.outbox.len();
+        self.outbox.retain(|o| !(o.pending && o.id == id));
+        self.outbox_changed |= before != self.outbox.len();
+    }
+
+    fn end(&mut self, id: &str, c: &Chain, disp: Disposition, secs: u32, call: Value) {
+        self.cancel_pending(id);
+        self.event = Some(c.end_event(disp, id));
+        self.records.push(Out {
+            id: id.to_string(),
+            due: self.now,
+            pending: false,
+            c: Chain {
+                q: Vec::new(),
+                ..c.clone()
+            },
+            disp,
+            secs,
+            call,
+        });
+        self.batch.finish(id, self.now);
+    }
+
+    fn talk_seconds(&self, c: &Chain) -> u32 {
+        c.ans
+            .map_or(0, |a| ((self.now - a).max(0.0) / 1000.0 + 0.5) as u32)
+    }
+
+    fn native(&mut self, m: &Msg) {
+        let id = m.chain.as_str();
+        let Some(kind) = m.kind else { return };
+        if self.batch.is_finished(id) {
+            return;
+        }
+        let mut c = match self.batch.get(id).cloned() {
+            Some(c) => c,
+            None if matches!(kind, Kind::AcmStart | Kind::RingStart | Kind::CommStart) => Chain {
+                d: if m.auto {
+                    Direction::Out
+                } else if !m.ext {
+                    Direction::Internal
+                } else if kind == Kind::RingStart {
+                    Direction::In
+                } else {
+                    Direction::Out
+                },
+                op: m.login.clone(),
+                peer: String::new(),
+                acm: m.auto,
+                shown: false,
+                ans: None,
+                ring: Vec::new(),
+                talk: Vec::new(),
+                q: Vec::new(),
+            },
+            None => return,
+        };
+        if !m.qid.is_empty() {
+            if c.q.contains(&m.qid) {
+                return;
+            }
+            c.q.push(m.qid.clone());
+            if c.q.len() > QIDS_KEEP {
+                c.q.remove(0);
+            }
+        }
+        // Learn the parties.
+        if c.d == Direction::Internal {
+            if !m.login.is_empty() && m.login != c.op {
+                c.peer = m.login.clone();
+            } else if c.peer.is_empty() {
+                c.peer = m.peer.clone();
+            }
+        } else if c.peer.is_empty() && (m.ext || m.auto) {
+            c.peer = m.peer.clone();
+        }
+        if c.op.is_empty() {
+            c.op = m.login.clone();
+        }
+        match kind {
+            Kind::AcmStart => {
+                c.acm = true;
+                if !c.shown && !c.peer.is_empty() {
+                    c.shown = true;
+                    self.event = Some(c.start_event(Disposition::Unknown, id));
+                }
+            }
+            Kind::RingStart => {
+                if c.ans.is_some() || c.ring.contains(&m.login) {
+                    return self.batch.save(id, c, self.now);
+                }
+                self.cancel_pending(id);
+                c.ring.push(m.login.clone());
+                if c.d != Direction::Out {
+                    c.op = m.login.clone();
+                    c.shown = true;
+                    self.event = Some(c.start_event(Disposition::Unknown, id));
+                } else if !c.shown && !c.peer.is_empty() {
+                    c.shown = true;
+                    self.event = Some(c.start_event(Disposition::Unknown, id));
+                }
+            }
+            Kind::RingStop => {
+                c.ring.retain(|l| l != &m.login);
+                if c.ans.is_none() && c.ring.is_empty() {
+                    self.cancel_pending(id);
+                    self.outbox.push(Out {
+                        id: id.to_string(),
+                        due: self.now + MISSED_AFTER_MS,
+                        pending: true,
+                        c: Chain {
+                            q: Vec::new(),
+                            ..c.clone()
+                        },
+                        disp: Disposition::NoAnswer,
+                        secs: 0,
+                        call: Value::Null,
+                    });
+                    self.outbox_changed = true;
+                }
+            }
+            Kind::CommStart => {
+                c.ring.retain(|l| l != &m.login);
+                // On a callback the operator's own leg connects first; the call is answered
+                // when the client's (external) leg does.
+                if c.talk.contains(&m.login) || (c.acm && !m.ext) {
+                    return self.batch.save(id, c, self.now);
+                }
+                self.cancel_pending(id);
+                c.talk.push(m.login.clone());
+                if c.ans.is_none() {
+                    c.ans = Some(self.now);
+                    if c.d == Direction::In {
+                        c.op = m.login.clone();
+                    }
+                    self.event = Some(if c.shown {
+                        c.event(EventKind::NotifyAnswer, Disposition::Answered, id)
+                    } else {
+                        c.start_event(Disposition::Answered, id)
+                    });
+                    c.shown = true;
+                }
+            }
+            Kind::CommStop => {
+                if !c.talk.contains(&m.login) {
+                    return self.batch.save(id, c, self.now);
+                }
+                c.talk.retain(|l| l != &m.login);
+                if c.talk.is_empty() {
+                    let secs = self.talk_seconds(&c);
+                    return self.end(id, &c, Disposition::Answered, secs, Value::Null);
+                }
+            }
+            Kind::AcmStop => {
+                if c.ans.is_none() {
+                    return self.end(id, &c, Disposition::NoAnswer, 0, Value::Null);
+                }
+            }
+        }
+        self.batch.save(id, c, self.now);
+    }
+
+    fn scenario(&mut self, sc: &Scenario) {
+        let id = sc.call.as_str();
+        if self.batch.is_finished(id) {
+            return;
+        }
+        let mut c = self.batch.get(id).cloned().unwrap_or(Chain {
+            d: sc.dir.unwrap_or(Direction::In),
+            op: String::new(),
+            peer: String::new(),
+            acm: false,
+            shown: false,
+            ans: None,
+            ring: Vec::new(),
+            talk: Vec::new(),
+            q: Vec::new(),
+        });
+        if !sc.user.is_empty() {
+            c.op = sc.user.clone();
+        }
+        if !sc.client.is_empty() {
+            c.peer = sc.client.clone();
+        }
+        self.cancel_pending(id);
+        match sc.event.as_str() {
+            "ring" => {
+                if c.shown {
+                    return;
+                }
+                c.shown = true;
+                self.event = Some(c.start_event(Disposition::Unknown, id));
+            }
+            "answer" => {
+                if c.ans.is_some() {
+                    return;
+                }
+                c.ans = Some(self.now);
+                c.shown = true;
+                self.event = Some(c.event(EventKind::NotifyAnswer, Disposition::Answered, id));
+            }
+            _ => {
+                let answered = sc
+                    .answered
+                    .unwrap_or_else(|| sc.duration.map_or(c.ans.is_some(), |d| d > 0));
+                let (disposition, secs) = if answered {
+                    let secs = sc.duration.unwrap_or_else(|| self.talk_seconds(&c));
+                    (Disposition::Answered, secs)
+                } else {
+                    (Disposition::NoAnswer, 0)
+                };
+                let call = if sc.record.is_empty() {
+                    Value::Null
+                } else {
+                    json!({ "record": sc.record })
+                };
+                return self.end(id, &c, disposition, secs, call);
+            }
+        }
+        self.batch.save(id, c, self.now);
+    }
+
+    fn result(mut self, reply: WebhookResponse) -> (WebhookResult, Vec<(String, Option<String>)>) {
+        let mut records = std::mem::take(&mut self.records).into_iter();
+        let mut call_record = records
+            .next()
+            .map(|o| o.c.record(o.disp, o.secs, o.call, &o.id));
+        for out in records {
+            self.outbox.push(out);
+            self.outbox_changed = true;
+        }
+        if call_record.is_none() {
+            if let Some(i) = self.outbox.iter().position(|o| o.due <= self.now) {
+                let o = self.outbox.remove(i);
+                self.outbox_changed = true;
+                if o.pending && !self.batch.is_finished(&o.id) {
+                    self.batch.finish(&o.id, self.now);
+                }
+                if self.event.is_none() {
+                    self.event = Some(o.c.end_event(o.disp, &o.id));
+                }
+                call_record = Some(o.c.record(o.disp, o.secs, o.call, &o.id));
+            }
+        }
+        let mut writes = self.batch.writes(self.now);
+        if self.outbox_changed {
+            if self.outbox.len() > OUTBOX_KEEP {
+                let excess = self.outbox.len() - OUTBOX_KEEP;
+                self.outbox.drain(..excess);
+            }
+            writes.push((
+                OUTBOX_KEY.to_string(),
+                Some(serde_json::to_string(&self.outbox).unwrap_or_default()),
+            ));
+        }
+        (
+            WebhookResult {
+                event: self.event,
+                call_record,
+                response: reply,
+            },
+            writes,
+        )
+    }
+}
