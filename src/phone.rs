@@ -53,6 +53,12 @@ pub fn user_part(raw: &str) -> &str {
     s[..end].trim()
 }
 
+/// Cyrillic letters (U+0400..U+04FF), allowed in logins; a range check instead of
+/// `char::is_alphanumeric`, whose Unicode tables would cost wasm size.
+fn is_cyrillic_letter(c: char) -> bool {
+    ('\u{400}'..='\u{4ff}').contains(&c)
+}
+
 /// Normalises a number or SIP URI for `country_code` (digits, e.g. `7`). `None` for garbage.
 pub fn normalize(raw: &str, country_code: &str) -> Option<Number> {
     let user = user_part(raw);
@@ -72,7 +78,7 @@ pub fn normalize(raw: &str, country_code: &str) -> Option<Number> {
         // A login such as `ivanov` (from `ivanov@domain`), kept as typed; reject control junk.
         let login_ok = user
             .chars()
-            .all(|c| c.is_alphanumeric() || "._-#*".contains(c));
+            .all(|c| c.is_ascii_alphanumeric() || is_cyrillic_letter(c) || "._-#*".contains(c));
         return login_ok.then(|| Number::Internal(user.to_string()));
     }
     if !plus && digits.len() <= MAX_EXTENSION_DIGITS {

@@ -76,17 +76,23 @@ fn auth_settings() -> String {
 }
 
 fn looks_like_auth_failure(message: &str) -> bool {
-    let m = message.to_lowercase();
+    // ASCII-lowercase the Latin words; the Cyrillic stems are matched in both initial cases
+    // (str::to_lowercase would link Unicode case tables into the wasm for this one check).
+    let m = message.to_ascii_lowercase();
     [
         "sign",
-        "подпис",
         "client",
-        "идентиф",
         "auth",
-        "авториз",
-        "доступ",
         "access",
         "forbidden",
+        "подпис",
+        "Подпис",
+        "идентиф",
+        "Идентиф",
+        "авториз",
+        "Авториз",
+        "доступ",
+        "Доступ",
     ]
     .iter()
     .any(|w| m.contains(w))
@@ -174,6 +180,22 @@ mod tests {
         assert!(!verify(id, &body.replace(": ", ":"), key, good));
         assert!(!verify(id, body, key, &good[..63]));
         assert!(!verify(id, body, key, ""));
+    }
+
+    #[test]
+    fn auth_failure_is_recognised_in_russian_and_english() {
+        for m in [
+            "Неверная подпись X-Client-Sign",
+            "Подпись неверна",
+            "Доступ запрещён",
+            "Invalid SIGN",
+            "Unknown client",
+        ] {
+            assert!(looks_like_auth_failure(m), "{m}");
+        }
+        assert!(!looks_like_auth_failure(
+            "Ошибка при попытке выполнения обратного вызова"
+        ));
     }
 
     #[test]
