@@ -24,18 +24,18 @@ async function main() {
     await show('VoipTestConnection() with a wrong password', () => bad.fns.VoipTestConnection());
     await show('VoipGetMembers()', () => o.fns.VoipGetMembers());
     // Click-to-call: Oktell rings the operator, then the client, and pushes the call to the webhook.
-    const hook = await startWebhookHost(o);
-    okt.crm.url = hook.url;
+    const okHook = await startWebhookHost(o);
+    okt.crm.url = okHook.url;
     okt.crm.basic = { login: 'oktell', password: 'hook-secret' };
     okt.autoPlayOpts = { talkMs: 1200 };
     await show("VoipGenerateCall('airato', '+7 916 123-45-67')", () => o.fns.VoipGenerateCall('airato', '+7 916 123-45-67'));
     if (okt.autocalls[0]) await okt.autocalls[0].played;
-    for (const r of hook.received) {
+    for (const r of okHook.received) {
       const msgs = JSON.parse(Buffer.from(decodeURIComponent(r.request.body.replace(/^data=/, '')), 'base64').toString('utf8'));
       const res = r.result || {};
       console.log(`    push ${msgs[0]} -> event ${JSON.stringify(res.event || null)}${res.callRecord ? ` + callRecord ${JSON.stringify(res.callRecord)}` : ''}`);
     }
-    await hook.close();
+    await okHook.close();
 
     const r = loadModule({ settings: { provider: 'rostelecom', rtApiUrl: pbx.url, rtClientId: TEST_CLIENT_ID, rtSignKey: TEST_SIGN_KEY } });
     console.log(`Rostelecom emulator at ${pbx.url}`);
