@@ -9,9 +9,10 @@
 use crate::contract::TestResult;
 use crate::error::{ErrorOut, VoipError};
 use crate::http::{HttpRequest, Outcome, WebhookRequest};
+use crate::json::{self, Parsed};
 use crate::settings::{Provider, Settings};
 use crate::{oktell, rostelecom};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use tsify::Tsify;
@@ -23,7 +24,7 @@ pub const WEBHOOK_URL_KEY: &str = "voip:webhookUrl";
 pub const MAX_STEPS: u32 = 16;
 
 /// A contract function call, as the shim passes it to `start`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Op {
     /// `VoipTestConnection()`.
@@ -58,7 +59,7 @@ pub enum Op {
 }
 
 /// What the shim passes back to `resume`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
 pub struct Input {
     /// The outcome of the step's `fetch`, if it asked for one.
     #[serde(default)]
@@ -69,6 +70,26 @@ pub struct Input {
 }
 
 impl Input {
+    /// Reads what the shim passes to `resume`.
+    pub fn from_value(v: &Value) -> Parsed<Input> {
+        let response = json::field(v, "response")
+            .map(Outcome::from_value)
+            .transpose()?;
+        let mut storage = BTreeMap::new();
+        if let Some(map) = json::field(v, "storage") {
+            let map = map.as_object().ok_or("field `storage` is not an object")?;
+            for (key, value) in map {
+                let value = match value {
+                    Value::Null => None,
+                    Value::String(text) => Some(text.clone()),
+                    _ => return Err(format!("the stored value of `{key}` is not a string")),
+                };
+                storage.insert(key.clone(), value);
+            }
+        }
+        Ok(Input { response, storage })
+    }
+
     /// A stored value, treating `""` as absent.
     pub fn stored(&self, key: &str) -> Option<&str> {
         self.storage
@@ -165,7 +186,7 @@ impl<T> Step<T> {
 }
 
 /// The engine's state between steps: which op runs, and its provider's task.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct State {
     /// Which contract function runs (its `Op` tag), to shape the final result.
     op: String,
@@ -174,10 +195,28 @@ struct State {
     task: Task,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 enum Task {
     Oktell(oktell::Task),
     Rostelecom(rostelecom::Task),
+}
+
+impl State {
+    /// Reads back what [`wire`] wrote.
+    fn from_value(v: &Value) -> Parsed<State> {
+        let task = json::variant(json::required(v, "task")?)
+            .and_then(|(provider, t)| match provider {
+                "Oktell" => oktell::Task::from_value(t).map(Task::Oktell),
+                "Rostelecom" => rostelecom::Task::from_value(t).map(Task::Rostelecom),
+                _ => None,
+            })
+            .ok_or("field `task` is not a task the core wrote")?;
+        Ok(State {
+            op: json::string(v, "op")?,
+            n: json::uint(v, "n", u32::MAX.into())? as u32,
+            task,
+        })
+    }
 }
 
 /// A step as it crosses to JS.
@@ -206,6 +245,28 @@ pub struct WireStep {
 }
 
 impl Op {
+    /// Reads an op as the shim sends it: `{"op": "<tag>", …fields}`.
+    pub fn from_value(v: &Value) -> Parsed<Op> {
+        Ok(match json::string(v, "op")?.as_str() {
+            "testConnection" => Op::TestConnection,
+            "getMembers" => Op::GetMembers,
+            "generateCall" => Op::GenerateCall {
+                src: json::string(v, "src")?,
+                dst: json::string(v, "dst")?,
+            },
+            "parseWebhook" => Op::ParseWebhook {
+                request: WebhookRequest::from_value(json::required(v, "request")?)?,
+            },
+            "getCallLink" => Op::GetCallLink {
+                call_data: v.get("callData").cloned().unwrap_or(Value::Null),
+            },
+            "onWebhookUpdated" => Op::OnWebhookUpdated {
+                url: json::string_or_empty(v, "url")?,
+            },
+            other => return Err(format!("unknown op «{}»", crate::http::snippet(other, 40))),
+        })
+    }
+
     /// The op's wire tag, e.g. `generateCall`.
     pub fn name(&self) -> &'static str {
         op_name(self)
@@ -225,7 +286,7 @@ fn op_name(op: &Op) -> &'static str {
 
 /// Starts a contract call. `settings_json` is `Namespace.params.data`, `op_json` an [`Op`].
 pub fn start(settings_json: &str, op_json: &str, now_ms: f64) -> WireStep {
-    let op: Op = match serde_json::from_str(op_json) {
+    let op = match json::parse(op_json).and_then(|v| Op::from_value(&v)) {
         Ok(op) => op,
         Err(e) => {
             return wire_error(
@@ -254,7 +315,7 @@ pub fn start(settings_json: &str, op_json: &str, now_ms: f64) -> WireStep {
 
 /// Advances a contract call with what the shim got for the previous step.
 pub fn resume(settings_json: &str, state: &str, input_json: &str, now_ms: f64) -> WireStep {
-    let state: State = match serde_json::from_str(state) {
+    let state = match json::parse(state).and_then(|v| State::from_value(&v)) {
         Ok(s) => s,
         Err(e) => {
             return wire_error(
@@ -267,7 +328,7 @@ pub fn resume(settings_json: &str, state: &str, input_json: &str, now_ms: f64) -
         Ok(s) => s,
         Err(e) => return finish(&state.op, Err(e), Vec::new(), &[]),
     };
-    let input: Input = match serde_json::from_str(input_json) {
+    let input = match json::parse(input_json).and_then(|v| Input::from_value(&v)) {
         Ok(i) => i,
         Err(e) => {
             return wire_error(
