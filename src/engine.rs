@@ -532,6 +532,149 @@ mod tests {
     }
 
     #[test]
+    fn every_op_the_shim_sends_is_read_back() {
+        let request = WebhookRequest {
+            method: "POST".into(),
+            headers: vec![("x-a".into(), "1".into())],
+            body: Some("{}".into()),
+            body_not_string: true,
+            query: vec![("q".into(), "2".into())],
+        };
+        for op in [
+            Op::TestConnection,
+            Op::GetMembers,
+            Op::GenerateCall {
+                src: "101".into(),
+                dst: "+74950000000".into(),
+            },
+            Op::ParseWebhook { request },
+            Op::GetCallLink {
+                call_data: serde_json::json!({"session": "s"}),
+            },
+            Op::OnWebhookUpdated { url: "u".into() },
+        ] {
+            let v = serde_json::to_value(&op).unwrap();
+            assert_eq!(Op::from_value(&v), Ok(op));
+        }
+        let absent = serde_json::json!({"op": "getCallLink"});
+        assert_eq!(
+            Op::from_value(&absent),
+            Ok(Op::GetCallLink {
+                call_data: Value::Null
+            })
+        );
+    }
+
+    #[test]
+    fn every_task_survives_the_step_boundary() {
+        let request = WebhookRequest {
+            body: Some("b".into()),
+            ..Default::default()
+        };
+        let tasks = [
+            Task::Oktell(oktell::Task::TestLicense),
+            Task::Oktell(oktell::Task::Directory(None)),
+            Task::Oktell(oktell::Task::Directory(Some("summary".into()))),
+            Task::Oktell(oktell::Task::DirectoryXml(Some("summary".into()))),
+            Task::Oktell(oktell::Task::Call("101".into(), "+7495".into())),
+            Task::Oktell(oktell::Task::Webhook(Box::new(request))),
+            Task::Rostelecom(rostelecom::Task::TestUsersInfo),
+            Task::Rostelecom(rostelecom::Task::Members),
+            Task::Rostelecom(rostelecom::Task::CallBack(serde_json::json!(["a", "b"]))),
+            Task::Rostelecom(rostelecom::Task::Record(serde_json::json!("s"))),
+            Task::Rostelecom(rostelecom::Task::Webhook(serde_json::json!([0, {}]))),
+        ];
+        for task in tasks {
+            let state = State {
+                op: "getMembers".into(),
+                n: 3,
+                task,
+            };
+            let text = serde_json::to_string(&state).unwrap();
+            let back = State::from_value(&json::parse(&text).unwrap()).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        }
+        for bad in [
+            r#"{"op":"x","n":0,"task":{"Oktell":"Dance"}}"#,
+            r#"{"op":"x","n":0}"#,
+        ] {
+            let e = resume("{}", bad, "{}", 0.0).error.unwrap().message;
+            assert!(e.contains("lost the call state"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_shim_input_is_read_back() {
+        use crate::http::{Failure, HttpResponse};
+        for response in [
+            None,
+            Some(Outcome::Response(HttpResponse {
+                status: 404,
+                headers: vec![("content-type".into(), "text/plain".into())],
+                body: "no".into(),
+            })),
+            Some(Outcome::Failure(Failure {
+                code: "ECONNREFUSED".into(),
+                message: "refused".into(),
+                timed_out: true,
+            })),
+        ] {
+            let input = Input {
+                response,
+                storage: [("a".to_string(), Some("1".to_string())), ("b".into(), None)].into(),
+            };
+            let v = serde_json::to_value(&input).unwrap();
+            assert_eq!(Input::from_value(&v), Ok(input));
+        }
+    }
+
+    #[test]
+    fn malformed_calls_and_steps_are_clear_errors_not_panics() {
+        let e = start("{}", r#"{"op":"generateCall","src":5,"dst":"x"}"#, 0.0);
+        let e = e.error.unwrap().message;
+        assert!(
+            e.contains("unknown call") && e.contains("field `src` is not a string"),
+            "{e}"
+        );
+        let e = start("{}", r#"{"op":"parseWebhook","request":"x"}"#, 0.0);
+        let e = e.error.unwrap().message;
+        assert!(e.contains("webhook request is not an object"), "{e}");
+        let e = start("{}", "{\"op\":", 0.0).error.unwrap().message;
+        assert!(e.contains("unknown call") && e.contains("EOF"), "{e}");
+        let state = r#"{"op":"getMembers","n":0,"task":{"Rostelecom":"Members"}}"#;
+        let settings = r#"{"provider":"rostelecom","rtClientId":"id-1","rtSignKey":"key-123"}"#;
+        for (input, says) in [
+            (r#"{"storage":{"k":1}}"#, "stored value of `k`"),
+            (r#"{"storage":[]}"#, "field `storage`"),
+            (
+                r#"{"response":{"response":{"status":"200"}}}"#,
+                "field `status`",
+            ),
+            (
+                r#"{"response":{"response":{"status":70000}}}"#,
+                "field `status`",
+            ),
+            (
+                r#"{"response":{"response":{"status":200,"body":1}}}"#,
+                "field `body`",
+            ),
+            (
+                r#"{"response":{"failure":{"timedOut":"yes"}}}"#,
+                "field `timedOut`",
+            ),
+            (r#"{"response":{"other":{}}}"#, "neither"),
+            (r#"{"response":7}"#, "neither"),
+            ("[", "EOF"),
+        ] {
+            let e = resume(settings, state, input, 0.0).error.unwrap().message;
+            assert!(
+                e.contains("malformed step") && e.contains(says),
+                "{input}: {e}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_op_is_a_clear_error() {
         let s = start("{}", r#"{"op":"dance"}"#, 0.0);
         assert!(s.error.unwrap().message.contains("unknown call"));
