@@ -14,8 +14,9 @@
 //! [`CallStore::finish`] with the final step.
 
 use crate::engine::Input;
-use serde::de::DeserializeOwned;
+use crate::json::{self, FromJson};
 use serde::Serialize;
+use serde_json::Value;
 
 /// How long an active call may stay silent before its state is dropped (6 hours).
 pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
@@ -68,15 +69,9 @@ impl CallStore {
     }
 
     /// Reads the call's state from what the shim fetched. A state older than the TTL counts as absent.
-    pub fn load<T: DeserializeOwned>(&self, id: &str, input: &Input, now_ms: f64) -> Loaded<T> {
-        let index: Vec<(String, f64)> = input
-            .stored(&self.index_key())
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
-        let done: Vec<(String, f64)> = input
-            .stored(&self.done_key())
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
+    pub fn load<T: FromJson>(&self, id: &str, input: &Input, now_ms: f64) -> Loaded<T> {
+        let index = stamped_ids(input.stored(&self.index_key()));
+        let done = stamped_ids(input.stored(&self.done_key()));
         let fresh = index
             .iter()
             .find(|(i, _)| i == id)
@@ -84,7 +79,8 @@ impl CallStore {
         let state = input
             .stored(&self.call_key(id))
             .filter(|_| fresh)
-            .and_then(|s| serde_json::from_str(s).ok());
+            .and_then(|s| json::parse(s).ok())
+            .and_then(T::from_json);
         Loaded {
             state,
             finished: done.iter().any(|(d, _)| d == id),
@@ -145,6 +141,17 @@ impl CallStore {
     }
 }
 
+/// Reads a stored `[[id, ms], …]` list; anything else counts as empty (as it did with serde).
+fn stamped_ids(text: Option<&str>) -> Vec<(String, f64)> {
+    let item = |x: &Value| match x.as_array().map(Vec::as_slice) {
+        Some([Value::String(id), ms]) => Some((id.clone(), ms.as_f64()?)),
+        _ => None,
+    };
+    text.and_then(|s| json::parse(s).ok())
+        .and_then(|v| v.as_array()?.iter().map(item).collect())
+        .unwrap_or_default()
+}
+
 /// Several calls' state at once, for a webhook that carries messages about more than one call or
 /// settles other calls on the way (e.g. Oktell's batched CRM pushes): load once, change in memory,
 /// then write everything with [`Batch::writes`].
@@ -168,12 +175,7 @@ impl CallStore {
     }
 
     /// Reads the state of every call in `ids` (a state idle past the TTL counts as absent).
-    pub fn load_batch<T: DeserializeOwned>(
-        &self,
-        ids: &[String],
-        input: &Input,
-        now_ms: f64,
-    ) -> Batch<T> {
+    pub fn load_batch<T: FromJson>(&self, ids: &[String], input: &Input, now_ms: f64) -> Batch<T> {
         let mut batch = Batch {
             store: *self,
             calls: Vec::new(),
@@ -274,6 +276,12 @@ mod tests {
     use std::collections::BTreeMap;
 
     const STORE: CallStore = CallStore::new("t");
+
+    impl FromJson for u32 {
+        fn from_json(v: Value) -> Option<u32> {
+            v.as_u64().and_then(|n| n.try_into().ok())
+        }
+    }
 
     fn input_from(storage: &BTreeMap<String, String>, keys: &[String]) -> Input {
         Input {

@@ -3,12 +3,12 @@
 //! member at run time, and leaves an event out rather than send a wrong kind.
 
 use crate::http::WebhookResponse;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
 
 /// One PBX user for ELMA365's user-mapping table. `id` is the same string events carry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
 pub struct Member {
     /// The PBX-side identity: Rostelecom PIN or Oktell login.
     pub id: String,
@@ -17,7 +17,7 @@ pub struct Member {
 }
 
 /// `VoipTestConnection`'s result.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct TestResult {
     /// Whether the PBX was reached and accepted us.
@@ -31,7 +31,7 @@ pub struct TestResult {
 }
 
 /// Canonical names of the call stages (members of the host's `VoipWebhookEvent`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
 pub enum EventKind {
     /// An incoming call rings an operator.
     NotifyStart,
@@ -48,7 +48,7 @@ pub enum EventKind {
 }
 
 /// Canonical names of call directions (members of the host's `VoipCallDirection`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
 pub enum Direction {
     /// A client called us.
     In,
@@ -59,7 +59,7 @@ pub enum Direction {
 }
 
 /// Canonical names of call outcomes (members of the host's `VoipCallDisposition`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Tsify)]
 pub enum Disposition {
     /// Talked.
     Answered,
@@ -76,7 +76,7 @@ pub enum Disposition {
 }
 
 /// A call stage for ELMA365 (`VoipWebhookRequest`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// The stage.
@@ -94,7 +94,7 @@ pub struct Event {
 }
 
 /// A finished call for the activity stream (`VoipCallRecord`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct CallRecord {
     /// What `VoipGetCallLink` will need; `null` when there is nothing to play.
@@ -115,7 +115,7 @@ pub struct CallRecord {
 }
 
 /// What `VoipParseWebhookRequest` returns, before the shim maps names to host enums.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookResult {
     /// The call stage to show, if any.

@@ -9,9 +9,10 @@
 use crate::contract::TestResult;
 use crate::error::{ErrorOut, VoipError};
 use crate::http::{HttpRequest, Outcome, WebhookRequest};
+use crate::json::{self, Parsed};
 use crate::settings::{Provider, Settings};
 use crate::{oktell, rostelecom};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use tsify::Tsify;
@@ -23,7 +24,7 @@ pub const WEBHOOK_URL_KEY: &str = "voip:webhookUrl";
 pub const MAX_STEPS: u32 = 16;
 
 /// A contract function call, as the shim passes it to `start`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum Op {
     /// `VoipTestConnection()`.
@@ -58,7 +59,7 @@ pub enum Op {
 }
 
 /// What the shim passes back to `resume`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
 pub struct Input {
     /// The outcome of the step's `fetch`, if it asked for one.
     #[serde(default)]
@@ -69,6 +70,26 @@ pub struct Input {
 }
 
 impl Input {
+    /// Reads what the shim passes to `resume`.
+    pub fn from_value(v: &Value) -> Parsed<Input> {
+        let response = json::field(v, "response")
+            .map(Outcome::from_value)
+            .transpose()?;
+        let mut storage = BTreeMap::new();
+        if let Some(map) = json::field(v, "storage") {
+            let map = map.as_object().ok_or("field `storage` is not an object")?;
+            for (key, value) in map {
+                let value = match value {
+                    Value::Null => None,
+                    Value::String(text) => Some(text.clone()),
+                    _ => return Err(format!("the stored value of `{key}` is not a string")),
+                };
+                storage.insert(key.clone(), value);
+            }
+        }
+        Ok(Input { response, storage })
+    }
+
     /// A stored value, treating `""` as absent.
     pub fn stored(&self, key: &str) -> Option<&str> {
         self.storage
@@ -165,7 +186,7 @@ impl<T> Step<T> {
 }
 
 /// The engine's state between steps: which op runs, and its provider's task.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 struct State {
     /// Which contract function runs (its `Op` tag), to shape the final result.
     op: String,
@@ -174,10 +195,28 @@ struct State {
     task: Task,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 enum Task {
     Oktell(oktell::Task),
     Rostelecom(rostelecom::Task),
+}
+
+impl State {
+    /// Reads back what [`wire`] wrote.
+    fn from_value(v: &Value) -> Parsed<State> {
+        let task = json::variant(json::required(v, "task")?)
+            .and_then(|(provider, t)| match provider {
+                "Oktell" => oktell::Task::from_value(t).map(Task::Oktell),
+                "Rostelecom" => rostelecom::Task::from_value(t).map(Task::Rostelecom),
+                _ => None,
+            })
+            .ok_or("field `task` is not a task the core wrote")?;
+        Ok(State {
+            op: json::string(v, "op")?,
+            n: json::uint(v, "n", u32::MAX.into())? as u32,
+            task,
+        })
+    }
 }
 
 /// A step as it crosses to JS.
@@ -206,6 +245,28 @@ pub struct WireStep {
 }
 
 impl Op {
+    /// Reads an op as the shim sends it: `{"op": "<tag>", …fields}`.
+    pub fn from_value(v: &Value) -> Parsed<Op> {
+        Ok(match json::string(v, "op")?.as_str() {
+            "testConnection" => Op::TestConnection,
+            "getMembers" => Op::GetMembers,
+            "generateCall" => Op::GenerateCall {
+                src: json::string(v, "src")?,
+                dst: json::string(v, "dst")?,
+            },
+            "parseWebhook" => Op::ParseWebhook {
+                request: WebhookRequest::from_value(json::required(v, "request")?)?,
+            },
+            "getCallLink" => Op::GetCallLink {
+                call_data: v.get("callData").cloned().unwrap_or(Value::Null),
+            },
+            "onWebhookUpdated" => Op::OnWebhookUpdated {
+                url: json::string_or_empty(v, "url")?,
+            },
+            other => return Err(format!("unknown op «{}»", crate::http::snippet(other, 40))),
+        })
+    }
+
     /// The op's wire tag, e.g. `generateCall`.
     pub fn name(&self) -> &'static str {
         op_name(self)
@@ -225,7 +286,7 @@ fn op_name(op: &Op) -> &'static str {
 
 /// Starts a contract call. `settings_json` is `Namespace.params.data`, `op_json` an [`Op`].
 pub fn start(settings_json: &str, op_json: &str, now_ms: f64) -> WireStep {
-    let op: Op = match serde_json::from_str(op_json) {
+    let op = match json::parse(op_json).and_then(|v| Op::from_value(&v)) {
         Ok(op) => op,
         Err(e) => {
             return wire_error(
@@ -254,7 +315,7 @@ pub fn start(settings_json: &str, op_json: &str, now_ms: f64) -> WireStep {
 
 /// Advances a contract call with what the shim got for the previous step.
 pub fn resume(settings_json: &str, state: &str, input_json: &str, now_ms: f64) -> WireStep {
-    let state: State = match serde_json::from_str(state) {
+    let state = match json::parse(state).and_then(|v| State::from_value(&v)) {
         Ok(s) => s,
         Err(e) => {
             return wire_error(
@@ -267,7 +328,7 @@ pub fn resume(settings_json: &str, state: &str, input_json: &str, now_ms: f64) -
         Ok(s) => s,
         Err(e) => return finish(&state.op, Err(e), Vec::new(), &[]),
     };
-    let input: Input = match serde_json::from_str(input_json) {
+    let input = match json::parse(input_json).and_then(|v| Input::from_value(&v)) {
         Ok(i) => i,
         Err(e) => {
             return wire_error(
@@ -468,6 +529,149 @@ mod tests {
             storage[WEBHOOK_URL_KEY],
             "https://elma.example/api/webhook/x"
         );
+    }
+
+    #[test]
+    fn every_op_the_shim_sends_is_read_back() {
+        let request = WebhookRequest {
+            method: "POST".into(),
+            headers: vec![("x-a".into(), "1".into())],
+            body: Some("{}".into()),
+            body_not_string: true,
+            query: vec![("q".into(), "2".into())],
+        };
+        for op in [
+            Op::TestConnection,
+            Op::GetMembers,
+            Op::GenerateCall {
+                src: "101".into(),
+                dst: "+74950000000".into(),
+            },
+            Op::ParseWebhook { request },
+            Op::GetCallLink {
+                call_data: serde_json::json!({"session": "s"}),
+            },
+            Op::OnWebhookUpdated { url: "u".into() },
+        ] {
+            let v = serde_json::to_value(&op).unwrap();
+            assert_eq!(Op::from_value(&v), Ok(op));
+        }
+        let absent = serde_json::json!({"op": "getCallLink"});
+        assert_eq!(
+            Op::from_value(&absent),
+            Ok(Op::GetCallLink {
+                call_data: Value::Null
+            })
+        );
+    }
+
+    #[test]
+    fn every_task_survives_the_step_boundary() {
+        let request = WebhookRequest {
+            body: Some("b".into()),
+            ..Default::default()
+        };
+        let tasks = [
+            Task::Oktell(oktell::Task::TestLicense),
+            Task::Oktell(oktell::Task::Directory(None)),
+            Task::Oktell(oktell::Task::Directory(Some("summary".into()))),
+            Task::Oktell(oktell::Task::DirectoryXml(Some("summary".into()))),
+            Task::Oktell(oktell::Task::Call("101".into(), "+7495".into())),
+            Task::Oktell(oktell::Task::Webhook(Box::new(request))),
+            Task::Rostelecom(rostelecom::Task::TestUsersInfo),
+            Task::Rostelecom(rostelecom::Task::Members),
+            Task::Rostelecom(rostelecom::Task::CallBack(serde_json::json!(["a", "b"]))),
+            Task::Rostelecom(rostelecom::Task::Record(serde_json::json!("s"))),
+            Task::Rostelecom(rostelecom::Task::Webhook(serde_json::json!([0, {}]))),
+        ];
+        for task in tasks {
+            let state = State {
+                op: "getMembers".into(),
+                n: 3,
+                task,
+            };
+            let text = serde_json::to_string(&state).unwrap();
+            let back = State::from_value(&json::parse(&text).unwrap()).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        }
+        for bad in [
+            r#"{"op":"x","n":0,"task":{"Oktell":"Dance"}}"#,
+            r#"{"op":"x","n":0}"#,
+        ] {
+            let e = resume("{}", bad, "{}", 0.0).error.unwrap().message;
+            assert!(e.contains("lost the call state"), "{e}");
+        }
+    }
+
+    #[test]
+    fn the_shim_input_is_read_back() {
+        use crate::http::{Failure, HttpResponse};
+        for response in [
+            None,
+            Some(Outcome::Response(HttpResponse {
+                status: 404,
+                headers: vec![("content-type".into(), "text/plain".into())],
+                body: "no".into(),
+            })),
+            Some(Outcome::Failure(Failure {
+                code: "ECONNREFUSED".into(),
+                message: "refused".into(),
+                timed_out: true,
+            })),
+        ] {
+            let input = Input {
+                response,
+                storage: [("a".to_string(), Some("1".to_string())), ("b".into(), None)].into(),
+            };
+            let v = serde_json::to_value(&input).unwrap();
+            assert_eq!(Input::from_value(&v), Ok(input));
+        }
+    }
+
+    #[test]
+    fn malformed_calls_and_steps_are_clear_errors_not_panics() {
+        let e = start("{}", r#"{"op":"generateCall","src":5,"dst":"x"}"#, 0.0);
+        let e = e.error.unwrap().message;
+        assert!(
+            e.contains("unknown call") && e.contains("field `src` is not a string"),
+            "{e}"
+        );
+        let e = start("{}", r#"{"op":"parseWebhook","request":"x"}"#, 0.0);
+        let e = e.error.unwrap().message;
+        assert!(e.contains("webhook request is not an object"), "{e}");
+        let e = start("{}", "{\"op\":", 0.0).error.unwrap().message;
+        assert!(e.contains("unknown call") && e.contains("EOF"), "{e}");
+        let state = r#"{"op":"getMembers","n":0,"task":{"Rostelecom":"Members"}}"#;
+        let settings = r#"{"provider":"rostelecom","rtClientId":"id-1","rtSignKey":"key-123"}"#;
+        for (input, says) in [
+            (r#"{"storage":{"k":1}}"#, "stored value of `k`"),
+            (r#"{"storage":[]}"#, "field `storage`"),
+            (
+                r#"{"response":{"response":{"status":"200"}}}"#,
+                "field `status`",
+            ),
+            (
+                r#"{"response":{"response":{"status":70000}}}"#,
+                "field `status`",
+            ),
+            (
+                r#"{"response":{"response":{"status":200,"body":1}}}"#,
+                "field `body`",
+            ),
+            (
+                r#"{"response":{"failure":{"timedOut":"yes"}}}"#,
+                "field `timedOut`",
+            ),
+            (r#"{"response":{"other":{}}}"#, "neither"),
+            (r#"{"response":7}"#, "neither"),
+            ("[", "EOF"),
+        ] {
+            let e = resume(settings, state, input, 0.0).error.unwrap().message;
+            assert!(
+                e.contains("malformed step") && e.contains(says),
+                "{input}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! HTTP as plain values: requests the core wants sent, what came back, and the webhook request
 //! ELMA365 hands to the module. The shim turns these into `fetch` calls and back.
 
-use serde::{Deserialize, Serialize};
+use crate::json::{self, Parsed};
+use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
 
 /// A request the core wants the shim to send.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpRequest {
     /// `GET` or `POST`.
@@ -48,7 +49,7 @@ impl HttpRequest {
 }
 
 /// What came back from the PBX: a response with any status.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct HttpResponse {
     /// HTTP status.
@@ -62,6 +63,15 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// Reads a response as the shim sends it.
+    pub fn from_value(v: &Value) -> Parsed<HttpResponse> {
+        Ok(HttpResponse {
+            status: json::uint(v, "status", u16::MAX.into())? as u16,
+            headers: json::pairs(v, "headers")?,
+            body: json::string_or_empty(v, "body")?,
+        })
+    }
+
     /// A header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         header_value(&self.headers, name)
@@ -79,7 +89,7 @@ impl HttpResponse {
 }
 
 /// A fetch that produced no HTTP response at all.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct Failure {
     /// The error code (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, ...), from the error or its cause.
@@ -94,6 +104,15 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// Reads a failure as the shim sends it.
+    pub fn from_value(v: &Value) -> Parsed<Failure> {
+        Ok(Failure {
+            code: json::string_or_empty(v, "code")?,
+            message: json::string_or_empty(v, "message")?,
+            timed_out: json::flag(v, "timedOut")?,
+        })
+    }
+
     /// `message (code)` for use inside a sentence.
     pub fn detail(&self) -> String {
         let msg = snippet(&self.message, 160);
@@ -108,7 +127,7 @@ impl Failure {
 }
 
 /// The result of performing an [`HttpRequest`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
     /// An HTTP response arrived (any status).
@@ -117,8 +136,19 @@ pub enum Outcome {
     Failure(Failure),
 }
 
+impl Outcome {
+    /// Reads `{"response": …}` or `{"failure": …}`.
+    pub fn from_value(v: &Value) -> Parsed<Outcome> {
+        match json::variant(v) {
+            Some(("response", r)) => HttpResponse::from_value(r).map(Outcome::Response),
+            Some(("failure", f)) => Failure::from_value(f).map(Outcome::Failure),
+            _ => Err("a fetch outcome is neither {\"response\"} nor {\"failure\"}".into()),
+        }
+    }
+}
+
 /// The webhook request ELMA365 passes to `VoipParseWebhookRequest`, normalised by the shim.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookRequest {
     /// HTTP method, if the host gave one.
@@ -139,6 +169,20 @@ pub struct WebhookRequest {
 }
 
 impl WebhookRequest {
+    /// Reads a request as the shim normalised it (every field may be absent).
+    pub fn from_value(v: &Value) -> Parsed<WebhookRequest> {
+        if !v.is_object() {
+            return Err("the webhook request is not an object".into());
+        }
+        Ok(WebhookRequest {
+            method: json::string_or_empty(v, "method")?,
+            headers: json::pairs(v, "headers")?,
+            body: json::opt_string(v, "body")?,
+            body_not_string: json::flag(v, "bodyNotString")?,
+            query: json::pairs(v, "query")?,
+        })
+    }
+
     /// A header value by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         header_value(&self.headers, name)
@@ -154,7 +198,7 @@ impl WebhookRequest {
 }
 
 /// What the module answers the PBX's webhook request with.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Tsify)]
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookResponse {
     /// HTTP status.

@@ -10,6 +10,7 @@
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
 //! - [`settings`]: the settings field table and validation;
 //! - [`http`]: request/response/webhook values and query/form codecs;
+//! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
@@ -20,6 +21,7 @@ pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod http;
+pub mod json;
 pub mod oktell;
 pub mod phone;
 pub mod rostelecom;

@@ -22,8 +22,10 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
         }
     };
     if text.starts_with('[') {
-        let items: Vec<Value> = serde_json::from_str(text)
-            .map_err(|e| format!("the JSON array does not parse ({e})"))?;
+        let items =
+            crate::json::parse(text).map_err(|e| format!("the JSON array does not parse ({e})"))?;
+        // Text that starts with `[` and parses is an array.
+        let items = items.as_array().map_or(&[][..], Vec::as_slice);
         for (i, item) in items.iter().enumerate() {
             let login = item
                 .get("login")

@@ -20,11 +20,11 @@ use crate::error::VoipError;
 use crate::http::{snippet, HttpRequest, HttpResponse, WebhookRequest};
 use crate::phone::{self, Number};
 use crate::settings::{describe, Settings};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Where an Oktell call is between steps.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub enum Task {
     /// `VoipTestConnection`: waiting for `getlicenseinfo?detail=regserial`.
     TestLicense,
@@ -38,6 +38,22 @@ pub enum Task {
     /// `VoipParseWebhookRequest`: waiting for the stored call state. The request is decoded again
     /// on resume, so that only the request itself crosses the step boundary.
     Webhook(Box<WebhookRequest>),
+}
+
+impl Task {
+    /// Reads back a task as serde wrote it (see [`crate::json::variant`]).
+    pub fn from_value(v: &Value) -> Option<Task> {
+        let (name, data) = crate::json::variant(v)?;
+        let text = |d: &Value| d.as_str().map(String::from);
+        Some(match name {
+            "TestLicense" => Task::TestLicense,
+            "Directory" => Task::Directory(text(data)),
+            "DirectoryXml" => Task::DirectoryXml(text(data)),
+            "Call" => Task::Call(text(data.get(0)?)?, text(data.get(1)?)?),
+            "Webhook" => Task::Webhook(Box::new(WebhookRequest::from_value(data).ok()?)),
+            _ => return None,
+        })
+    }
 }
 
 /// Starts a contract call.

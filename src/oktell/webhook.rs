@@ -64,7 +64,7 @@ use crate::phone;
 use crate::settings::Settings;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
@@ -183,8 +183,14 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
     let mut fields: Vec<(String, String)> = req.query.clone();
     let mut native: Option<Result<(Vec<Value>, bool), String>> = None;
     if body.starts_with('{') {
-        match serde_json::from_str::<Map<String, Value>>(body) {
-            Ok(map) => fields.extend(map.into_iter().map(|(k, v)| (k, scalar(&v)))),
+        match crate::json::parse(body) {
+            // Text that starts with `{` and parses is an object.
+            Ok(v) => fields.extend(
+                v.as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), scalar(v))),
+            ),
             Err(e) => {
                 if authorised(s, req, &fields) {
                     return bad(format!("The JSON body does not parse: {e}."));
@@ -657,10 +663,9 @@ impl Chain {
     }
 }
 
-impl<'de> Deserialize<'de> for Chain {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Chain, D::Error> {
-        let v = Value::deserialize(d)?;
-        Chain::from_value(&v).ok_or_else(|| serde::de::Error::custom("not a call state"))
+impl crate::json::FromJson for Chain {
+    fn from_json(v: Value) -> Option<Chain> {
+        Chain::from_value(&v)
     }
 }
 

@@ -15,11 +15,11 @@ use crate::engine::{Input, Op, Step};
 use crate::error::VoipError;
 use crate::http::Outcome;
 use crate::settings::Settings;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// Where a Rostelecom call is between steps.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub enum Task {
     /// `VoipTestConnection`: waiting for `users_info`.
     TestUsersInfo,
@@ -31,6 +31,21 @@ pub enum Task {
     Record(Value),
     /// `VoipParseWebhookRequest`: a [`webhook::Task`] as JSON.
     Webhook(Value),
+}
+
+impl Task {
+    /// Reads back a task as serde wrote it (see [`crate::json::variant`]).
+    pub fn from_value(v: &Value) -> Option<Task> {
+        let (name, data) = crate::json::variant(v)?;
+        Some(match name {
+            "TestUsersInfo" => Task::TestUsersInfo,
+            "Members" => Task::Members,
+            "CallBack" => Task::CallBack(data.clone()),
+            "Record" => Task::Record(data.clone()),
+            "Webhook" => Task::Webhook(data.clone()),
+            _ => return None,
+        })
+    }
 }
 
 /// Starts a contract call.
