@@ -356,6 +356,8 @@ async function startSandbox(options = {}) {
     server.listen(opt.port, opt.host, resolve);
   });
   syncEmulators();
+  // ELMA365 calls VoipOnWebhookUpdated when the module is first published; so does the sandbox when it starts.
+  if ((await runFunction('VoipOnWebhookUpdated', [webhookUrl()])).ok) state.saved = true;
   const heartbeat = setInterval(() => { for (const res of clients) res.write(': ping\n\n'); }, 15000);
 
   return {

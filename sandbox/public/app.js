@@ -233,7 +233,7 @@
     player.hidden = false;
     box.append(h('a', { href: r.result, target: '_blank', rel: 'noopener', className: 'link-out' }, r.result));
     player.src = r.result;
-    player.play().catch((e) => box.append(h('div.error', {}, `Браузер не воспроизвёл запись: ${e.message}`)));
+    player.play().catch((e) => box.append(h('div.warn', {}, `Браузер не воспроизвёл запись: ${e.message}`)));
   }
 
   function summary(e) {
@@ -241,7 +241,7 @@
     if (e.kind === 'call') {
       const args = e.args.map((a) => JSON.stringify(a)).join(', ');
       let outcome = e.ok ? 'ok' : e.error;
-      if (e.ok && e.fn === 'VoipTestConnection') outcome = e.result.success ? 'success' : `fail: ${e.result.failReason}`;
+      if (e.ok && e.fn === 'VoipTestConnection') outcome = (e.result || {}).success ? 'success' : `fail: ${(e.result || {}).failReason}`;
       if (e.ok && Array.isArray(e.result)) outcome = `${e.result.length} сотрудн.`;
       if (e.ok && typeof e.result === 'string') outcome = e.result;
       const good = e.ok && !(e.result && e.result.success === false);
