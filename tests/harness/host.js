@@ -151,30 +151,42 @@ function fromHostResponse(r) {
 }
 
 /**
- * ELMA365's webhook endpoint for a loaded module: every request is passed to
- * VoipParseWebhookRequest; results are kept in `received` ({request, result, error}).
+ * The request handler of ELMA365's webhook endpoint for a loaded module: each request becomes a
+ * FetchRequest for VoipParseWebhookRequest, and its response goes back to the caller. Each request
+ * is kept as an entry {request, result, error, response: {status, headers, body}, ms}: pushed to
+ * `opts.received` when it arrives, handed to `opts.onWebhook(entry)` once answered.
  */
-async function startWebhookHost(mod) {
-  const received = [];
-  const server = http.createServer((req, res) => {
+function webhookHandler(mod, opts = {}) {
+  return (req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
+      const t0 = Date.now();
       const request = toFetchRequest(req, Buffer.concat(chunks).toString('utf8'));
-      const entry = { request, result: null, error: null };
-      received.push(entry);
+      const entry = { request, result: null, error: null, response: null, ms: 0 };
+      if (opts.received) opts.received.push(entry);
       try {
         entry.result = await mod.fns.VoipParseWebhookRequest(request);
-        const out = fromHostResponse(entry.result.response);
-        res.writeHead(out.status, out.headers);
-        res.end(out.body);
+        entry.response = fromHostResponse(entry.result.response);
       } catch (e) {
         entry.error = e;
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
-        res.end(`module error: ${e.message}`);
+        entry.response = { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: `module error: ${e.message}` };
       }
+      entry.ms = Date.now() - t0;
+      res.writeHead(entry.response.status, entry.response.headers);
+      res.end(entry.response.body);
+      if (opts.onWebhook) opts.onWebhook(entry);
     });
-  });
+  };
+}
+
+/**
+ * ELMA365's webhook endpoint for a loaded module, on its own loopback port: every request is passed
+ * to VoipParseWebhookRequest; results are kept in `received` ({request, result, error}).
+ */
+async function startWebhookHost(mod, opts = {}) {
+  const received = [];
+  const server = http.createServer(webhookHandler(mod, { received, onWebhook: opts.onWebhook }));
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -188,7 +200,7 @@ async function startWebhookHost(mod) {
   };
 }
 
-module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS };
+module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS };
 
 if (require.main === module && process.argv.includes('--transpile')) {
   moduleSource();
