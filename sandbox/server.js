@@ -114,7 +114,9 @@ function describeBody(body) {
 // ---- the sandbox -------------------------------------------------------------------------------------------------
 async function startSandbox(options = {}) {
   const opt = Object.assign(parseArgs([], {}), options);
-  const okt = await startOktell({ auth: Object.assign({ mode: 'basic' }, OKTELL_ACCOUNT) });
+  // Recordings play from a credential-free playback path, the way README's «Oktell: recordings» tells
+  // admins to expose them (Oktell's own download commands need the Web-API account).
+  const okt = await startOktell({ auth: Object.assign({ mode: 'basic' }, OKTELL_ACCOUNT), playbackPath: '/play/' });
   const rt = await startRostelecom({});
   const schema = JSON.parse(require('../pkg/elma365_voip.js').settingsSchema());
   const enumNames = {};
@@ -214,7 +216,7 @@ async function startSandbox(options = {}) {
   /** Oktell in scenario mode: its scenario calls the webhook for each call VoipGenerateCall started. */
   function playOktellScenario(scenario, user, client) {
     const token = String(mod.settings.webhookSecret || '').trim();
-    return okt.playScenarioWebhook(scenario, { url: webhookUrl(), user, client, token: token || undefined, gapMs: opt.gapMs, recordUrl: true });
+    return okt.playScenarioWebhook(scenario, { url: webhookUrl(), user, client, token: token || undefined, gapMs: opt.gapMs, recordAs: 'playback' });
   }
 
   async function runFunction(name, args) {

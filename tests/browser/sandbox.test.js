@@ -1,10 +1,7 @@
 'use strict';
 // The `npm start` sandbox in a real browser: headless Debian chromium driven by playwright-core, against the
 // sandbox server with both embedded PBX emulators. Node 20 only (scripts/test.sh runs it there).
-//
-// Steps that need contract functions a provider does not implement yet probe for it through the page: when the
-// page shows «<fn> is not implemented for <Provider> yet.» as its error state, the step checks that error state
-// and is marked pending (this.skip()), naming the function. Everything else is asserted.
+// Every step is asserted; a failing contract function fails its step with the page's error text.
 const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
@@ -18,7 +15,6 @@ const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync'];
-const NOT_IMPLEMENTED = /(\w+) is not implemented for (\w+) yet/;
 const schema = JSON.parse(require('../../pkg/elma365_voip.js').settingsSchema());
 
 describe('sandbox: log masking', () => {
@@ -71,16 +67,6 @@ describe('sandbox in chromium', function () {
     const secretField = provider === 'oktell' ? 'oktellPassword' : 'rtSignKey';
     const Provider = provider === 'oktell' ? 'Oktell' : 'Rostelecom';
 
-    /** Marks the step pending when the page's error state says the provider lacks `fn` yet. */
-    function pendingIfNotImplemented(ctx, text) {
-      const m = NOT_IMPLEMENTED.exec(text || '');
-      if (m) {
-        assert.strictEqual(m[2], Provider);
-        ctx.test.title += ` [pending: ${m[1]} is not implemented for ${Provider} yet; the page showed it as an error]`;
-        ctx.skip();
-      }
-    }
-
     describe(`${Provider}`, () => {
       it('shows only this provider\'s fields, and saving calls VoipOnWebhookUpdated', async () => {
         await page.selectOption('#f-provider', provider);
@@ -108,7 +94,6 @@ describe('sandbox in chromium', function () {
         if (await page.isVisible('#test-result.fail')) {
           const text = await page.textContent('#test-result');
           assert.match(text, /Не удалось получить список сотрудников/);
-          pendingIfNotImplemented(this, text);
           assert.fail(`VoipGetMembers failed: ${text}`);
         }
         const rows = await page.$$eval('#members tbody tr', (trs) => trs.map((tr) => tr.cells[0].textContent));
@@ -123,7 +108,6 @@ describe('sandbox in chromium', function () {
         await page.waitForSelector('#call-progress.done, #call-progress.fail', { timeout: 20000 });
         const text = await page.textContent('#call-progress');
         if (await page.isVisible('#call-progress.fail')) {
-          pendingIfNotImplemented(this, text);
           assert.fail(`the call failed: ${text}`);
         }
         assert.match(text, /Звонок завершён/);
@@ -133,14 +117,13 @@ describe('sandbox in chromium', function () {
       });
 
       it('▶ plays the recording link (HTTP 200 audio)', async function () {
-        if (provider === 'oktell' || !(await page.$('#history .rec button.play'))) {
+        if (provider === 'oktell') {
           // Oktell's recordings come with its scenario webhook (its CRM integration carries none): an answered
-          // incoming call that way. For Rostelecom, only when the placed call left nothing to play.
-          if (provider === 'oktell') await page.selectOption('#oktell-events', 'scenario');
+          // incoming call that way. Rostelecom's click-to-call above was recorded and must play as it is.
+          await page.selectOption('#oktell-events', 'scenario');
           await page.click('#btn-sim-answered');
           await page.waitForSelector('#sim-progress.done, #sim-progress.fail', { timeout: 20000 });
           const text = await page.textContent('#sim-progress');
-          pendingIfNotImplemented(this, text);
           assert.ok(await page.isVisible('#sim-progress.done'), text);
         }
         assert.ok(await page.$('#history .rec:first-child button.play'), 'the newest call record, answered, has nothing to play');
@@ -150,7 +133,6 @@ describe('sandbox in chromium', function () {
         const error = await page.$('#history .rec:first-child .play-result .error');
         if (error) {
           const text = await error.textContent();
-          pendingIfNotImplemented(this, text);
           assert.fail(text);
         }
         const link = await page.getAttribute('#history .rec:first-child .play-result a', 'href');
