@@ -178,9 +178,7 @@ const __elma365voip = (function () {
       try {
         return decodeURIComponent(s);
       } catch (e) {
-        let out = '';
-        for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
-        return out;
+        return latin1(bytes);
       }
     }
   }
@@ -245,8 +243,7 @@ const __elma365voip = (function () {
     run,
     parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> =>
       toHost((await run({ op: 'parseWebhook', request: normaliseRequest(request) })) as CoreWebhook),
-    /** Instantiates the core now (cold start); returns its version. */
-    /** Loads the core now; `mark(phase)` is called after each loading phase (for the benchmark). */
+    /** Loads the core now (cold start) and returns its version; `mark(phase)` is called after each loading phase (for the benchmark). */
     warmUp: (mark?: (phase: string) => void): string => __elma365voipCore(mark).version(),
     /** The settings field table, as the core defines it. */
     settingsSchema: (): unknown => JSON.parse(__elma365voipCore().settingsSchema()),
