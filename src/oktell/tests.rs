@@ -90,6 +90,11 @@ fn msg(method: &str, qid: &str, login: &str, ext: bool, callerid: &str) -> Value
     }])
 }
 
+/// A message for operator `ivanov` about the external client 89161234567 (most scenarios here).
+fn ivanov(method: &str, qid: &str) -> Value {
+    msg(method, qid, "ivanov", true, "89161234567")
+}
+
 fn event(r: &Value) -> (&str, &str, &str, &str, &str) {
     let e = &r["event"];
     (
@@ -205,42 +210,18 @@ fn the_captured_sample_is_the_callback_leg_of_an_outgoing_call() {
 #[test]
 fn incoming_call_answered_then_ended_produces_one_record() {
     let mut h = Hook::new(json!({}));
-    let r = h.push(&msg(
-        "phoneevent_ringstarted",
-        "1",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_ringstarted", "1"));
     assert_eq!(
         event(&r),
         ("NotifyStart", "In", "+79161234567", "ivanov", "chain-1")
     );
-    let r = h.push(&msg(
-        "phoneevent_ringstopped",
-        "2",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_ringstopped", "2"));
     assert!(no_event(&r) && no_record(&r), "ringing stops on answer too");
-    let r = h.push(&msg(
-        "phoneevent_commstarted",
-        "3",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_commstarted", "3"));
     assert_eq!(event(&r).0, "NotifyAnswer");
     assert_eq!(r["event"]["disposition"], "Answered");
     h.later(42_400.0);
-    let r = h.push(&msg(
-        "phoneevent_commstopped",
-        "4",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_commstopped", "4"));
     assert_eq!(
         event(&r),
         ("NotifyEnd", "In", "+79161234567", "ivanov", "chain-1")
@@ -256,10 +237,10 @@ fn incoming_call_answered_then_ended_produces_one_record() {
     // Repeats and late deliveries after the end: nothing, ever again.
     h.later(MISSED_AFTER_MS * 2.0);
     for m in [
-        msg("phoneevent_commstopped", "4", "ivanov", true, "89161234567"),
-        msg("phoneevent_commstopped", "5", "ivanov", true, "89161234567"),
-        msg("phoneevent_ringstopped", "6", "ivanov", true, "89161234567"),
-        msg("phoneevent_ringstarted", "7", "ivanov", true, "89161234567"),
+        ivanov("phoneevent_commstopped", "4"),
+        ivanov("phoneevent_commstopped", "5"),
+        ivanov("phoneevent_ringstopped", "6"),
+        ivanov("phoneevent_ringstarted", "7"),
     ] {
         let r = h.push(&m);
         assert!(no_event(&r) && no_record(&r), "{m}");
@@ -270,32 +251,14 @@ fn incoming_call_answered_then_ended_produces_one_record() {
 #[test]
 fn ringstopped_just_before_commstarted_never_makes_a_missed_record() {
     let mut h = Hook::new(json!({}));
-    h.push(&msg(
-        "phoneevent_ringstarted",
-        "1",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
-    h.push(&msg(
-        "phoneevent_ringstopped",
-        "2",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    h.push(&ivanov("phoneevent_ringstarted", "1"));
+    h.push(&ivanov("phoneevent_ringstopped", "2"));
     assert!(
         h.storage[OUTBOX_KEY].contains("NoAnswer"),
         "missed is pending"
     );
     h.later(500.0);
-    h.push(&msg(
-        "phoneevent_commstarted",
-        "3",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    h.push(&ivanov("phoneevent_commstarted", "3"));
     assert_eq!(
         h.storage[OUTBOX_KEY], "[]",
         "the pending missed record is cancelled"
@@ -303,13 +266,7 @@ fn ringstopped_just_before_commstarted_never_makes_a_missed_record() {
     h.later(MISSED_AFTER_MS * 3.0);
     let ping = h.push(&json!(["ping", {"qid": "p"}]));
     assert!(no_record(&ping));
-    let r = h.push(&msg(
-        "phoneevent_commstopped",
-        "4",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_commstopped", "4"));
     assert_eq!(r["callRecord"]["disposition"], "Answered");
 }
 
@@ -317,10 +274,10 @@ fn ringstopped_just_before_commstarted_never_makes_a_missed_record() {
 fn a_batch_with_the_whole_call_gives_the_last_event_and_one_record() {
     let mut h = Hook::new(json!({}));
     let r = h.push(&json!([
-        msg("phoneevent_ringstarted", "1", "ivanov", true, "89161234567"),
-        msg("phoneevent_ringstopped", "2", "ivanov", true, "89161234567"),
-        msg("phoneevent_commstarted", "3", "ivanov", true, "89161234567"),
-        msg("phoneevent_commstopped", "4", "ivanov", true, "89161234567"),
+        ivanov("phoneevent_ringstarted", "1"),
+        ivanov("phoneevent_ringstopped", "2"),
+        ivanov("phoneevent_commstarted", "3"),
+        ivanov("phoneevent_commstopped", "4"),
     ]));
     assert_eq!(event(&r).0, "NotifyEnd");
     assert_eq!(r["callRecord"]["disposition"], "Answered");
@@ -332,20 +289,8 @@ fn a_batch_with_the_whole_call_gives_the_last_event_and_one_record() {
 #[test]
 fn incoming_missed_call_is_recorded_once_after_the_grace_time() {
     let mut h = Hook::new(json!({}));
-    h.push(&msg(
-        "phoneevent_ringstarted",
-        "1",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
-    let r = h.push(&msg(
-        "phoneevent_ringstopped",
-        "2",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    h.push(&ivanov("phoneevent_ringstarted", "1"));
+    let r = h.push(&ivanov("phoneevent_ringstopped", "2"));
     assert!(no_record(&r));
     h.later(MISSED_AFTER_MS - 1.0);
     assert!(
@@ -366,33 +311,15 @@ fn incoming_missed_call_is_recorded_once_after_the_grace_time() {
     assert_eq!(r["event"]["disposition"], "NoAnswer");
     assert!(no_record(&h.push(&json!(["ping", {"qid": "p3"}]))));
     // A late answer for the settled chain is ignored: never a second record.
-    let r = h.push(&msg(
-        "phoneevent_commstarted",
-        "3",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_commstarted", "3"));
     assert!(no_event(&r) && no_record(&r));
 }
 
 #[test]
 fn a_queue_rolling_over_to_another_operator_is_one_call() {
     let mut h = Hook::new(json!({}));
-    h.push(&msg(
-        "phoneevent_ringstarted",
-        "1",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
-    h.push(&msg(
-        "phoneevent_ringstopped",
-        "2",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    h.push(&ivanov("phoneevent_ringstarted", "1"));
+    h.push(&ivanov("phoneevent_ringstopped", "2"));
     h.later(20_000.0);
     let r = h.push(&msg(
         "phoneevent_ringstarted",
@@ -561,36 +488,12 @@ fn a_chain_first_seen_answered_on_an_external_line_is_an_operator_dialled_outgoi
 #[test]
 fn out_of_order_hangup_before_answer_does_not_end_the_call() {
     let mut h = Hook::new(json!({}));
-    h.push(&msg(
-        "phoneevent_ringstarted",
-        "1",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
-    let r = h.push(&msg(
-        "phoneevent_commstopped",
-        "2",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    h.push(&ivanov("phoneevent_ringstarted", "1"));
+    let r = h.push(&ivanov("phoneevent_commstopped", "2"));
     assert!(no_event(&r) && no_record(&r));
-    let r = h.push(&msg(
-        "phoneevent_commstarted",
-        "3",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_commstarted", "3"));
     assert_eq!(event(&r).0, "NotifyAnswer");
-    let r = h.push(&msg(
-        "phoneevent_ringstopped",
-        "4",
-        "ivanov",
-        true,
-        "89161234567",
-    ));
+    let r = h.push(&ivanov("phoneevent_ringstopped", "4"));
     assert!(
         no_event(&r) && no_record(&r),
         "a late ringstopped after the answer"
@@ -624,7 +527,7 @@ fn two_calls_ending_in_one_batch_give_two_records_over_two_requests() {
 #[test]
 fn with_a_secret_requests_without_it_get_403_and_no_event() {
     let mut h = Hook::new(json!({"webhookSecret": "s3cret"}));
-    let ring = msg("phoneevent_ringstarted", "1", "ivanov", true, "89161234567");
+    let ring = ivanov("phoneevent_ringstarted", "1");
     let r = h.push(&ring);
     assert_eq!(r["response"]["status"], 403);
     assert!(no_event(&r));
