@@ -38,17 +38,22 @@ impl Number {
     }
 }
 
+/// `raw` trimmed, without a leading `<` and without the first of `schemes` it starts with
+/// (case-insensitive). Slices only at ASCII boundaries, so any input is safe.
+pub fn without_scheme<'a>(raw: &'a str, schemes: &[&str]) -> &'a str {
+    let s = raw.trim().trim_start_matches('<');
+    schemes
+        .iter()
+        .find(|scheme| {
+            s.get(..scheme.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
+        })
+        .map_or(s, |scheme| &s[scheme.len()..])
+}
+
 /// The user part of a SIP URI or `user@domain`, without scheme and parameters.
 pub fn user_part(raw: &str) -> &str {
-    let mut s = raw.trim().trim_start_matches('<');
-    for scheme in ["sip:", "sips:", "tel:"] {
-        if s.get(..scheme.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
-        {
-            s = &s[scheme.len()..];
-            break;
-        }
-    }
+    let s = without_scheme(raw, &["sip:", "sips:", "tel:"]);
     let end = s.find(['@', ';', '>']).unwrap_or(s.len());
     s[..end].trim()
 }

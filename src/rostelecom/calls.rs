@@ -29,14 +29,7 @@ impl Caller {
 /// Reads `srcPhone`: a PIN (digits, at most [`MAX_EXTENSION_DIGITS`]), or `[sip:]user@domain`.
 pub fn caller(src: &str) -> Result<Caller, VoipError> {
     let raw = src.trim();
-    let mut s = raw.trim_start_matches('<').trim_end_matches('>');
-    for scheme in ["sip:", "sips:"] {
-        if s.get(..scheme.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(scheme))
-        {
-            s = &s[scheme.len()..];
-        }
-    }
+    let s = phone::without_scheme(raw, &["sip:", "sips:"]).trim_end_matches('>');
     let s = s.split(';').next().unwrap_or("").trim();
     if let Some((user, domain)) = s.split_once('@') {
         let ok = |p: &str| {
