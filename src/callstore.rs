@@ -98,8 +98,7 @@ impl CallStore {
         loaded: &Loaded<T>,
     ) -> Writes {
         let mut index = loaded.index.clone();
-        index.retain(|(i, _)| i != id);
-        index.push((id.to_string(), now_ms));
+        touch(&mut index, id, now_ms);
         let mut writes = self.purge(&mut index, now_ms);
         writes.push((self.call_key(id), serde_json::to_string(state).ok()));
         writes.push((self.index_key(), serde_json::to_string(&index).ok()));
@@ -112,12 +111,7 @@ impl CallStore {
         index.retain(|(i, _)| i != id);
         let mut writes = self.purge(&mut index, now_ms);
         let mut done = loaded.done.clone();
-        done.retain(|(d, _)| d != id);
-        done.push((id.to_string(), now_ms));
-        if done.len() > DONE_KEEP {
-            let excess = done.len() - DONE_KEEP;
-            done.drain(..excess);
-        }
+        remember_done(&mut done, id, now_ms);
         writes.push((self.call_key(id), None));
         writes.push((self.index_key(), serde_json::to_string(&index).ok()));
         writes.push((self.done_key(), serde_json::to_string(&done).ok()));
@@ -150,6 +144,21 @@ fn stamped_ids(text: Option<&str>) -> Vec<(String, f64)> {
     text.and_then(|s| json::parse(s).ok())
         .and_then(|v| v.as_array()?.iter().map(item).collect())
         .unwrap_or_default()
+}
+
+/// Moves `id` to the end of an oldest-first list, stamped `now_ms`.
+fn touch(list: &mut Vec<(String, f64)>, id: &str, now_ms: f64) {
+    list.retain(|(i, _)| i != id);
+    list.push((id.to_string(), now_ms));
+}
+
+/// Records `id` as finished at `now_ms`, keeping only the last [`DONE_KEEP`] ids.
+fn remember_done(done: &mut Vec<(String, f64)>, id: &str, now_ms: f64) {
+    touch(done, id, now_ms);
+    if done.len() > DONE_KEEP {
+        let excess = done.len() - DONE_KEEP;
+        done.drain(..excess);
+    }
 }
 
 /// Several calls' state at once, for a webhook that carries messages about more than one call or
@@ -225,8 +234,7 @@ impl<T: Serialize> Batch<T> {
 
     /// Sets the call's state and marks it seen now.
     pub fn save(&mut self, id: &str, state: T, now_ms: f64) {
-        self.index.retain(|(i, _)| i != id);
-        self.index.push((id.to_string(), now_ms));
+        touch(&mut self.index, id, now_ms);
         self.set(id, Some(state));
     }
 
@@ -234,12 +242,7 @@ impl<T: Serialize> Batch<T> {
     pub fn finish(&mut self, id: &str, now_ms: f64) {
         self.index.retain(|(i, _)| i != id);
         self.set(id, None);
-        self.done.retain(|(d, _)| d != id);
-        self.done.push((id.to_string(), now_ms));
-        if self.done.len() > DONE_KEEP {
-            let excess = self.done.len() - DONE_KEEP;
-            self.done.drain(..excess);
-        }
+        remember_done(&mut self.done, id, now_ms);
         self.done_changed = true;
     }
 
