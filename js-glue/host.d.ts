@@ -50,10 +50,21 @@ declare const AbortController: (new () => { signal: unknown; abort(): void }) | 
 declare function setTimeout(cb: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 
-/** Provided by the bundle (scripts/build.js): instantiates the inlined wasm once. */
-declare const __elma365voipCore: (mark?: (phase: string) => void) => {
-  start(settings: string, op: string, nowMs: number): string;
-  resume(settings: string, state: string, input: string, nowMs: number): string;
+/** The host object the core awaits (src/wasm.rs): JSON text in, JSON text or a promise of it out. */
+interface CoreHost {
+  fetch(request: string): Promise<string>;
+  read(keys: string): Promise<string>;
+  write(writes: string): Promise<string>;
+  now(): number;
+  panic(message: string): void;
+}
+/** One instance of the core (the wasm-bindgen exports). */
+interface CoreInstance {
+  call(settings: string, op: string, host: CoreHost): Promise<string>;
   settingsSchema(): string;
   version(): string;
+}
+/** Provided by the bundle (scripts/build.js): the inlined wasm, compiled once, instantiated on demand. */
+declare const __elma365voipCore: {
+  instantiate(onTrap: (error: unknown) => void, mark?: (phase: string) => void): CoreInstance;
 };

@@ -1,25 +1,16 @@
 /// <reference path="./host.d.ts" />
-// The ELMA365 shim: the six contract functions, driving the Rust core's step machine
-// (see src/engine.rs). The core decides everything; the shim only performs what a step asks:
-// storage writes, storage reads, one fetch under a timeout, and then resumes the core.
+// The ELMA365 shim: host adapters (fetch with its timeout, storage, enums, HttpResponse) and the six
+// contract functions, one line each. The Rust core (src/wasm.rs) decides everything: each contract
+// function is one async call into it, and it awaits the host object built here.
 
 /** The shim's internals, reachable by tests and the sandbox as `__elma365voip`. */
 const __elma365voip = (function () {
   type Pairs = Array<[string, string]>;
   interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
-  interface WireStep {
-    state?: string;
-    fetch?: WireRequest;
-    get?: string[];
-    set?: Array<[string, string | null]>;
-    result?: unknown;
-    error?: { kind: string; message: string };
-  }
   interface Outcome {
     response?: { status: number; headers: Pairs; body: string };
     failure?: { code: string; message: string; timedOut: boolean };
   }
-  const MAX_STEPS = 16;
   /** Storage used when the host has none (tests and the sandbox without Namespace.storage). */
   const memoryStorage: Record<string, string> = {};
 
@@ -116,21 +107,111 @@ const __elma365voip = (function () {
     return s;
   }
 
-  /** Runs one contract call to completion through the core's steps. */
-  async function run(op: Record<string, unknown>): Promise<unknown> {
-    const core = __elma365voipCore();
-    const settings = settingsJson();
-    let step = JSON.parse(core.start(settings, JSON.stringify(op), Date.now())) as WireStep;
-    for (let n = 0; n <= MAX_STEPS; n++) {
-      for (const [k, v] of step.set || []) await storageSet(k, v);
-      if (step.error) throw new Error(step.error.message);
-      if (step.state === undefined) return step.result;
-      const input: { storage: Record<string, string | null>; response?: Outcome } = { storage: {} };
-      for (const k of step.get || []) input.storage[k] = await storageGet(k);
-      if (step.fetch) input.response = await perform(step.fetch);
-      step = JSON.parse(core.resume(settings, step.state, JSON.stringify(input), Date.now())) as WireStep;
+  /** A storage or adapter failure as the text the core quotes (a rejection the core reads as a string). */
+  function failed(e: unknown): Promise<never> {
+    const d = describeError(e);
+    return Promise.reject(d.code ? `${d.message} (${d.code})` : d.message);
+  }
+
+  /**
+   * The host the core awaits (see src/wasm.rs): JSON text in, a promise of JSON text out. None of
+   * its methods throws: a failure is a rejection with a message, which the core reports.
+   */
+  function makeHost(instance: Instance): CoreHost {
+    return {
+      fetch: (request: string) => {
+        try {
+          return perform(JSON.parse(request) as WireRequest).then((outcome) => JSON.stringify(outcome), failed);
+        } catch (e) {
+          return failed(e);
+        }
+      },
+      read: async (keys: string) => {
+        try {
+          const values: Array<string | null> = [];
+          for (const key of JSON.parse(keys) as string[]) values.push(await storageGet(key));
+          return JSON.stringify(values);
+        } catch (e) {
+          return failed(e);
+        }
+      },
+      write: async (writes: string) => {
+        try {
+          for (const [key, value] of JSON.parse(writes) as Array<[string, string | null]>) await storageSet(key, value);
+          return '';
+        } catch (e) {
+          return failed(e);
+        }
+      },
+      now: () => Date.now(),
+      panic: (message: string) => {
+        instance.panic = String(message);
+      },
+    };
+  }
+
+  interface InFlight { fn: string; reject(e: Error): void }
+  interface Instance { core: CoreInstance | null; host: CoreHost; inFlight: InFlight[]; panic: string }
+  let current: Instance | null = null;
+
+  /** The live instance of the core, instantiating one when there is none (first use, or after a trap). */
+  function instance(mark?: (phase: string) => void): Instance {
+    if (current === null) {
+      const fresh: Instance = { core: null, host: undefined as unknown as CoreHost, inFlight: [], panic: '' };
+      fresh.host = makeHost(fresh);
+      current = fresh;
+      try {
+        fresh.core = __elma365voipCore.instantiate((e: unknown) => trapped(fresh, e), mark);
+      } catch (e) {
+        current = null;
+        throw e;
+      }
     }
-    throw new Error(`elma365-voip: ${String(op.op)} did not finish in ${MAX_STEPS} steps`);
+    return current;
+  }
+
+  /**
+   * The instance trapped (a panic in the core): its memory can no longer be trusted and the promises
+   * of its calls in flight would never settle. Reject them all, naming the function and the panic,
+   * and let the next call instantiate a fresh core.
+   */
+  function trapped(dead: Instance, e: unknown): void {
+    if (current === dead) current = null;
+    const reason = dead.panic || describeError(e).message;
+    const calls = dead.inFlight.splice(0);
+    for (const c of calls) {
+      c.reject(new Error(`elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`));
+    }
+  }
+
+  const FUNCTIONS: Record<string, string> = {
+    testConnection: 'VoipTestConnection', getMembers: 'VoipGetMembers', generateCall: 'VoipGenerateCall',
+    parseWebhook: 'VoipParseWebhookRequest', getCallLink: 'VoipGetCallLink', onWebhookUpdated: 'VoipOnWebhookUpdated',
+  };
+
+  /** Runs one contract call in the core: one crossing in, the core awaits the host, one answer out. */
+  async function run(op: Record<string, unknown>): Promise<unknown> {
+    const inst = instance();
+    const text = await new Promise<string>((resolve, reject) => {
+      const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
+      inst.inFlight.push(entry);
+      const settle = () => {
+        const i = inst.inFlight.indexOf(entry);
+        if (i >= 0) inst.inFlight.splice(i, 1);
+        return i >= 0;
+      };
+      let answer: Promise<string>;
+      try {
+        answer = (inst.core as CoreInstance).call(settingsJson(), JSON.stringify(op), inst.host);
+      } catch (e) {
+        trapped(inst, e);
+        return;
+      }
+      answer.then((t) => { if (settle()) resolve(t); }, (e) => { if (settle()) trapped(inst, e); });
+    });
+    const out = JSON.parse(text) as { result?: unknown; error?: { kind: string; message: string } };
+    if (out.error) throw new Error(out.error.message);
+    return out.result;
   }
 
   function pairsOf(value: unknown): Pairs {
@@ -244,9 +325,9 @@ const __elma365voip = (function () {
     parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> =>
       toHost((await run({ op: 'parseWebhook', request: normaliseRequest(request) })) as CoreWebhook),
     /** Loads the core now (cold start) and returns its version; `mark(phase)` is called after each loading phase (for the benchmark). */
-    warmUp: (mark?: (phase: string) => void): string => __elma365voipCore(mark).version(),
+    warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as CoreInstance).version(),
     /** The settings field table, as the core defines it. */
-    settingsSchema: (): unknown => JSON.parse(__elma365voipCore().settingsSchema()),
+    settingsSchema: (): unknown => JSON.parse((instance().core as CoreInstance).settingsSchema()),
   };
 })();
 

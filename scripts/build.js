@@ -86,8 +86,22 @@ function syncOnlyGlue(glue) {
   out = cut(out, '    async function __wbg_load(', '    function initSync(');
   out = cut(out, '    async function __wbg_init(', '    return Object.assign(');
   out = out.replace('return Object.assign(__wbg_init, { initSync }, exports);', 'return Object.assign({ initSync }, exports);');
-  if (/\bfetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
-  return out;
+  if (/(^|[^.\w])fetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
+  return trapGuardedGlue(out);
+}
+
+/**
+ * Every re-entry into the wasm after an export returns (the futures queue's microtask, a promise's
+ * callbacks) goes through the glue's `makeMutClosure`. A panic traps the wasm there, where no caller
+ * could catch it: the trap would surface as an unhandled rejection in the host and the call's promise
+ * would never settle. So each closure call is wrapped, and what it throws goes to `onTrap` (a
+ * parameter of the glue's factory, see bundle()), which rejects the calls in flight and retires the
+ * instance.
+ */
+function trapGuardedGlue(glue) {
+  const from = '        const real = (...args) => {\n';
+  if (glue.split(from).length !== 2) throw new Error('wasm-bindgen glue changed shape: cannot find makeMutClosure\'s `real`');
+  return glue.replace(from, '        const real = (...args) => {\n            try { return unguarded(...args); } catch (e) { onTrap(e); }\n        };\n        const unguarded = (...args) => {\n');
 }
 
 /** Raw DEFLATE of the core by Zopfli (about 9% smaller than zlib -9; any inflater reads it). */
@@ -117,11 +131,15 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
 /* The host's TypeScript settings are unknown, so this generated file opts out of type checking;
    its hand-written parts (js-glue/*.ts) are checked with tsc --strict in the project's tests. */
 
-/** Loads the Rust core (wasm, inlined below) once, on first use. */
+/** The Rust core (wasm, inlined below): unpacked and compiled once, on first use; instantiated on demand. */
 const __elma365voipCore = (function (HostTextEncoder, HostTextDecoder) {
 ${prelude}
-  /* wasm-bindgen ${wasmBindgenVersion()} glue (no-modules target, synchronous init only). */
+  /* wasm-bindgen ${wasmBindgenVersion()} glue (no-modules target, synchronous init only), in a factory: each
+     instance of the core gets glue state of its own, so a trapped instance can be replaced by a fresh one. */
+  function makeGlue(onTrap) {
 ${glue}
+    return wasm_bindgen;
+  }
   /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base64. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
   /* The unpacker (loader/, miniz_oxide's raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
@@ -130,19 +148,23 @@ ${glue}
   const UNPACKER_CHARS = ${unpackerText.length};
   const WASM_SIZE = ${wasm.length};
   const PACKED_BASE64 = '${unpackerText}${packedText}';
-  let core = null;
-  /* \`mark\`, when given (by the benchmark), is called as loading starts and after each phase. */
-  return function loadCore(mark) {
-    if (core === null) {
+  let module = null;
+  return {
+    /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
+       instance traps where no caller can catch it; \`mark\`, when given (by the benchmark), is called as loading
+       starts and after each phase. */
+    instantiate(onTrap, mark) {
       const tick = typeof mark === 'function' ? mark : function () {};
       tick('start');
-      const module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_BASE64, UNPACKER_CHARS, WASM_SIZE, tick));
-      tick('compile');
-      wasm_bindgen.initSync({ module });
+      if (module === null) {
+        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_BASE64, UNPACKER_CHARS, WASM_SIZE, tick));
+        tick('compile');
+      }
+      const glue = makeGlue(onTrap);
+      glue.initSync({ module });
       tick('instantiate');
-      core = wasm_bindgen;
-    }
-    return core;
+      return glue;
+    },
   };
 })(typeof TextEncoder !== 'undefined' ? TextEncoder : undefined, typeof TextDecoder !== 'undefined' ? TextDecoder : undefined);
 

@@ -9,11 +9,12 @@
 //! - `p:done`: the last [`DONE_KEEP`] finished call ids with their finish time, so that a late or
 //!   repeated delivery for a finished call is recognised and ignored instead of starting a new call.
 //!
-//! Usage in a provider's webhook machine: ask for [`CallStore::keys`] in a `Step::read`, then
-//! [`CallStore::load`] from the `Input`, and emit the writes from [`CallStore::save`] or
-//! [`CallStore::finish`] with the final step.
+//! Usage in a provider's webhook handler: read [`CallStore::keys`] through the host, then
+//! [`CallStore::load`] from what came back, and write what [`CallStore::save`] or
+//! [`CallStore::finish`] returns.
 
-use crate::engine::Input;
+use crate::host::Stored;
+pub use crate::host::Writes;
 use crate::json::{self, FromJson};
 use serde::Serialize;
 use serde_json::Value;
@@ -24,9 +25,6 @@ pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
 pub const DONE_KEEP: usize = 200;
 /// The most active calls tracked at once; the stalest are dropped beyond it.
 pub const ACTIVE_KEEP: usize = 500;
-
-/// Storage writes: `(key, Some(value))` to set, `(key, None)` to delete.
-pub type Writes = Vec<(String, Option<String>)>;
 
 /// The state store for one provider.
 #[derive(Clone, Copy, Debug)]
@@ -68,16 +66,16 @@ impl CallStore {
         vec![self.call_key(id), self.index_key(), self.done_key()]
     }
 
-    /// Reads the call's state from what the shim fetched. A state older than the TTL counts as absent.
-    pub fn load<T: FromJson>(&self, id: &str, input: &Input, now_ms: f64) -> Loaded<T> {
-        let index = stamped_ids(input.stored(&self.index_key()));
-        let done = stamped_ids(input.stored(&self.done_key()));
+    /// Reads the call's state from what the host read. A state older than the TTL counts as absent.
+    pub fn load<T: FromJson>(&self, id: &str, stored: &Stored, now_ms: f64) -> Loaded<T> {
+        let index = stamped_ids(stored.get(&self.index_key()));
+        let done = stamped_ids(stored.get(&self.done_key()));
         let fresh = index
             .iter()
             .find(|(i, _)| i == id)
             .is_none_or(|(_, seen)| now_ms - seen < CALL_TTL_MS);
-        let state = input
-            .stored(&self.call_key(id))
+        let state = stored
+            .get(&self.call_key(id))
             .filter(|_| fresh)
             .and_then(|s| json::parse(s).ok())
             .and_then(T::from_json);
@@ -184,7 +182,12 @@ impl CallStore {
     }
 
     /// Reads the state of every call in `ids` (a state idle past the TTL counts as absent).
-    pub fn load_batch<T: FromJson>(&self, ids: &[String], input: &Input, now_ms: f64) -> Batch<T> {
+    pub fn load_batch<T: FromJson>(
+        &self,
+        ids: &[String],
+        stored: &Stored,
+        now_ms: f64,
+    ) -> Batch<T> {
         let mut batch = Batch {
             store: *self,
             calls: Vec::new(),
@@ -194,13 +197,13 @@ impl CallStore {
             done_changed: false,
         };
         for id in ids {
-            let loaded: Loaded<T> = self.load(id, input, now_ms);
+            let loaded: Loaded<T> = self.load(id, stored, now_ms);
             batch.calls.push((id.clone(), loaded.state));
             batch.index = loaded.index;
             batch.done = loaded.done;
         }
         if ids.is_empty() {
-            let loaded: Loaded<T> = self.load("", input, now_ms);
+            let loaded: Loaded<T> = self.load("", stored, now_ms);
             batch.index = loaded.index;
             batch.done = loaded.done;
         }
@@ -286,10 +289,9 @@ mod tests {
         }
     }
 
-    fn input_from(storage: &BTreeMap<String, String>, keys: &[String]) -> Input {
-        Input {
-            response: None,
-            storage: keys
+    fn input_from(storage: &BTreeMap<String, String>, keys: &[String]) -> Stored {
+        Stored {
+            values: keys
                 .iter()
                 .map(|k| (k.clone(), storage.get(k).cloned()))
                 .collect(),

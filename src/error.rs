@@ -63,6 +63,18 @@ pub enum VoipError {
         /// The whole sentence, including the provider's text.
         message: String,
     },
+    /// ELMA365's storage (`Namespace.storage`) failed under the module.
+    Storage {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The storage's own error text.
+        detail: String,
+    },
+    /// A fault inside the module itself (its shim or core), never a network problem.
+    Module {
+        /// What went wrong.
+        detail: String,
+    },
     /// The input handed to the module (by ELMA365 or a webhook) is unusable.
     BadInput {
         /// The whole sentence.
@@ -90,6 +102,14 @@ impl VoipError {
     pub fn bad_input(message: impl Into<String>) -> VoipError {
         VoipError::BadInput {
             message: message.into(),
+        }
+    }
+
+    /// A failed storage `read` or `write`, with the storage's own text.
+    pub fn storage(action: &'static str, detail: &str) -> VoipError {
+        VoipError::Storage {
+            action,
+            detail: crate::http::snippet(detail, 200),
         }
     }
 
@@ -153,6 +173,8 @@ impl VoipError {
             VoipError::AuthRejected { .. } => "auth",
             VoipError::NotPbx { .. } => "not_pbx",
             VoipError::Provider { .. } => "provider",
+            VoipError::Storage { .. } => "storage",
+            VoipError::Module { .. } => "module",
             VoipError::BadInput { .. } => "bad_input",
         }
     }
@@ -185,6 +207,15 @@ impl fmt::Display for VoipError {
                 "{} answered, but not like the PBX would ({detail}). Check that {} points at the right service and port.",
                 capitalise(target),
                 describe(setting)
+            ),
+            VoipError::Storage { action, detail } => write!(
+                f,
+                "The ELMA365 module storage (Namespace.storage) failed to {action}: {detail}. This is the ELMA365 server's side, not the PBX: check the server's storage and logs."
+            ),
+            VoipError::Module { detail } => write!(
+                f,
+                "Internal error in the elma365-voip module {} (not a network or PBX problem): {detail}. Please report it with this text.",
+                crate::VERSION
             ),
             VoipError::Provider { message } | VoipError::BadInput { message } => f.write_str(message),
         }

@@ -1,12 +1,14 @@
 //! # elma365-voip
 //!
 //! The Rust core of an ELMA365 IP-telephony module for **Oktell** and the **Rostelecom virtual PBX**.
-//! It is sans-IO: it builds HTTP requests and parses responses and webhooks as plain values, and the
-//! TypeScript shim (`js-glue/`) performs `fetch` and storage for it. See ARCHITECTURE.md.
+//! It does no IO of its own: every contract function is an `async fn` over an injected [`host::Host`]
+//! (fetch one request, read and write storage, the clock). In wasm the host is the TypeScript shim's
+//! (`js-glue/`); natively, tests and fuzzers drive the same code with a scripted host. See ARCHITECTURE.md.
 //!
 //! Map of the crate:
 //! - [`callstore`]: bounded, expiring per-call state in `Namespace.storage` for webhooks;
-//! - [`engine`]: the step protocol (`start`/`resume`) every contract function runs on;
+//! - [`engine`]: [`engine::call`], the entry point every contract function runs through;
+//! - [`host`]: the host trait the core awaits, and the scripted host native tests drive it with;
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
 //! - [`settings`]: the settings field table and validation;
 //! - [`http`]: request/response/webhook values and query/form codecs;
@@ -14,12 +16,13 @@
 //! - [`phone`]: the one canonical phone number format;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
-//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface.
+//! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
 
 pub mod callstore;
 pub mod contract;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod http;
 pub mod json;
 pub mod oktell;

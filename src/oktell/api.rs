@@ -58,26 +58,23 @@ pub fn auth_hint(s: &Settings) -> String {
 pub fn response<'a>(
     s: &Settings,
     what: &str,
-    outcome: Option<&'a Outcome>,
+    outcome: &'a Outcome,
 ) -> Result<&'a HttpResponse, VoipError> {
     match outcome {
-        Some(Outcome::Response(r)) if r.status == 401 || r.status == 403 => {
+        Outcome::Response(r) if r.status == 401 || r.status == 403 => {
             Err(VoipError::AuthRejected {
                 target: target(s),
                 settings: auth_hint(s),
                 detail: format!("HTTP {} on {what}", r.status),
             })
         }
-        Some(Outcome::Response(r)) => Ok(r),
-        Some(Outcome::Failure(f)) => Err(VoipError::from_failure(
+        Outcome::Response(r) => Ok(r),
+        Outcome::Failure(f) => Err(VoipError::from_failure(
             f,
             &target(s),
             "oktellUrl",
             s.timeout_sec,
         )),
-        None => Err(VoipError::bad_input(format!(
-            "The module shim did not perform {what}."
-        ))),
     }
 }
 

@@ -1,4 +1,4 @@
-//! Oktell: the contract functions as state machines over the server's HTTP web API.
+//! Oktell: the contract functions as async functions over the server's HTTP web API.
 //!
 //! - `VoipTestConnection`: `getlicenseinfo?detail=regserial`, then the directory (below).
 //! - `VoipGetMembers`: the directory from `oktellMembersScript` via `execsvcscriptplain` (falling
@@ -15,107 +15,43 @@ pub mod webhook;
 pub mod xml;
 
 use crate::contract::{Member, TestResult, WebhookResult};
-use crate::engine::{Input, Op, Step};
+use crate::engine::{value, Op};
 use crate::error::VoipError;
-use crate::http::{snippet, HttpRequest, HttpResponse, WebhookRequest};
+use crate::host::{self, Host};
+use crate::http::{snippet, HttpRequest, HttpResponse, Outcome};
 use crate::phone::{self, Number};
 use crate::settings::{describe, Settings};
-use serde::Serialize;
 use serde_json::Value;
 
-/// Where an Oktell call is between steps.
-#[derive(Debug, Serialize)]
-pub enum Task {
-    /// `VoipTestConnection`: waiting for `getlicenseinfo?detail=regserial`.
-    TestLicense,
-    /// The directory script through `execsvcscriptplain`; holds the connection summary when
-    /// `VoipTestConnection` runs it.
-    Directory(Option<String>),
-    /// The same script through `execsvcscript` (XML): the fallback and the diagnosis.
-    DirectoryXml(Option<String>),
-    /// `VoipGenerateCall`: waiting for `wp_autocallstart` (operator login, number as sent).
-    Call(String, String),
-    /// `VoipParseWebhookRequest`: waiting for the stored call state. The request is decoded again
-    /// on resume, so that only the request itself crosses the step boundary.
-    Webhook(Box<WebhookRequest>),
-}
-
-impl Task {
-    /// Reads back a task as serde wrote it (see [`crate::json::variant`]).
-    pub fn from_value(v: &Value) -> Option<Task> {
-        let (name, data) = crate::json::variant(v)?;
-        let text = |d: &Value| d.as_str().map(String::from);
-        Some(match name {
-            "TestLicense" => Task::TestLicense,
-            "Directory" => Task::Directory(text(data)),
-            "DirectoryXml" => Task::DirectoryXml(text(data)),
-            "Call" => Task::Call(text(data.get(0)?)?, text(data.get(1)?)?),
-            "Webhook" => Task::Webhook(Box::new(WebhookRequest::from_value(data).ok()?)),
-            _ => return None,
-        })
-    }
-}
-
-/// Starts a contract call.
-pub fn start(op: Op, s: &Settings, _now_ms: f64) -> Step<Task> {
+/// Runs a contract call.
+pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipError> {
     match op {
-        Op::TestConnection => Step::fetch(
-            Task::TestLicense,
-            api::command(s, "getlicenseinfo", &[("detail", "regserial")]),
-        ),
-        Op::GetMembers => directory(s, None),
-        Op::GenerateCall { src, dst } => match call_request(s, &src, &dst) {
-            Ok((req, user, number)) => Step::fetch(Task::Call(user, number), req),
-            Err(e) => Step::fail(e),
-        },
+        Op::TestConnection => {
+            let req = api::command(s, "getlicenseinfo", &[("detail", "regserial")]);
+            let serial = license_serial(s, &host::fetch(host, &req).await?)?;
+            let summary = format!(
+                "Connected to {}: licence reg. serial {serial}",
+                api::target(s)
+            );
+            directory(s, host, Some(summary)).await
+        }
+        Op::GetMembers => directory(s, host, None).await,
+        Op::GenerateCall { src, dst } => {
+            let (req, user, number) = call_request(s, &src, &dst)?;
+            // Sent once and never retried: a repeat would ring the operator twice.
+            call_result(s, &host::fetch(host, &req).await?, &user, &number)
+        }
         Op::ParseWebhook { request } => match webhook::start(s, &request) {
-            webhook::Start::Reply(r) => Step::done(WebhookResult::reply(r)),
-            webhook::Start::Read(_, keys) => Step::read(Task::Webhook(Box::new(request)), keys),
-        },
-        Op::GetCallLink { call_data } => Step::finish(link::call_link(s, &call_data)),
-        Op::OnWebhookUpdated { .. } => Step::done(Value::Null),
-    }
-}
-
-/// Advances a contract call.
-pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
-    match task {
-        Task::TestLicense => match license_serial(s, &input) {
-            Err(e) => Step::fail(e),
-            Ok(serial) => directory(
-                s,
-                Some(format!(
-                    "Connected to {}: licence reg. serial {serial}",
-                    api::target(s)
-                )),
-            ),
-        },
-        Task::Directory(test) => match plain_directory(s, &input) {
-            Err(e) => Step::fail(e),
-            Ok(Some(members)) => directory_done(s, test, members),
-            Ok(None) => {
-                let script = s.oktell().members_script.as_deref().unwrap_or("");
-                let mut req = directory_request(s, script);
-                req.url = req
-                    .url
-                    .replacen("/execsvcscriptplain?", "/execsvcscript?", 1);
-                Step::fetch(Task::DirectoryXml(test), req)
+            webhook::Start::Reply(r) => Ok(value(WebhookResult::reply(r))),
+            webhook::Start::Read(pending, keys) => {
+                let stored = host::read(host, &keys).await?;
+                let (result, writes) = webhook::finish(pending, &stored, host.now_ms());
+                host::write(host, &writes).await?;
+                Ok(value(result))
             }
         },
-        Task::DirectoryXml(test) => match xml_directory(s, &input) {
-            Err(e) => Step::fail(e),
-            Ok(members) => directory_done(s, test, members),
-        },
-        Task::Call(user, number) => Step::finish(call_result(s, &input, &user, &number)),
-        Task::Webhook(request) => match webhook::start(s, &request) {
-            webhook::Start::Reply(r) => Step::done(WebhookResult::reply(r)),
-            webhook::Start::Read(p, _) => {
-                let (result, writes) = webhook::finish(p, &input, now_ms);
-                let mut step = Step::done(result);
-                step.set = writes;
-                step
-            }
-        },
+        Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(Value::from),
+        Op::OnWebhookUpdated { .. } => Ok(Value::Null),
     }
 }
 
@@ -134,13 +70,33 @@ fn success(s: &Settings, summary: String, directory: String) -> TestResult {
     }
 }
 
-/// Starts reading the directory: the script if set, else the static list, else a clear error.
-/// `test` is the connection summary when `VoipTestConnection` asks.
-fn directory(s: &Settings, test: Option<String>) -> Step<Task> {
+/// Reads the directory: the script if set (plain, then XML), else the static list, else a clear
+/// error. `test` is the connection summary when `VoipTestConnection` asks.
+async fn directory<H: Host>(
+    s: &Settings,
+    host: &H,
+    test: Option<String>,
+) -> Result<Value, VoipError> {
     let ok = s.oktell();
-    if let Some(script) = &ok.members_script {
-        return Step::fetch(Task::Directory(test), directory_request(s, script));
-    }
+    let Some(script) = &ok.members_script else {
+        return static_directory(s, test);
+    };
+    let mut req = directory_request(s, script);
+    let members = match plain_directory(s, &host::fetch(host, &req).await?)? {
+        Some(members) => members,
+        None => {
+            req.url = req
+                .url
+                .replacen("/execsvcscriptplain?", "/execsvcscript?", 1);
+            xml_directory(s, &host::fetch(host, &req).await?)?
+        }
+    };
+    Ok(directory_done(s, test, members))
+}
+
+/// The directory from `oktellMembers`, or the error (a note on success when testing).
+fn static_directory(s: &Settings, test: Option<String>) -> Result<Value, VoipError> {
+    let ok = s.oktell();
     let members = match &ok.members {
         Some(text) => members::parse_directory(text).map_err(|e| {
             VoipError::setting("oktellMembers", format!("has an unusable {e}: fix that line"))
@@ -156,8 +112,8 @@ fn directory(s: &Settings, test: Option<String>) -> Step<Task> {
         )),
     };
     match (test, members) {
-        (None, m) => Step::finish(m),
-        (Some(summary), Ok(m)) => Step::finish(Ok(success(
+        (None, m) => m.map(value),
+        (Some(summary), Ok(m)) => Ok(value(success(
             s,
             summary,
             format!(
@@ -175,15 +131,15 @@ fn directory(s: &Settings, test: Option<String>) -> Step<Task> {
                     describe("oktellMembers")
                 ),
             };
-            Step::finish(Ok(success(s, summary, note)))
+            Ok(value(success(s, summary, note)))
         }
     }
 }
 
-fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> Step<Task> {
+fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> Value {
     match test {
-        None => Step::done(members),
-        Some(summary) => Step::finish(Ok(success(
+        None => value(members),
+        Some(summary) => value(success(
             s,
             summary,
             format!(
@@ -191,7 +147,7 @@ fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> S
                 describe("oktellMembersScript"),
                 members.len()
             ),
-        ))),
+        )),
     }
 }
 
@@ -218,8 +174,8 @@ fn parse_members(text: &str) -> Result<Vec<Member>, VoipError> {
 }
 
 /// The members from `execsvcscriptplain`, or `None` when the XML variant should be asked.
-fn plain_directory(s: &Settings, input: &Input) -> Result<Option<Vec<Member>>, VoipError> {
-    let r = api::response(s, "execsvcscriptplain", input.response.as_ref())?;
+fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<Vec<Member>>, VoipError> {
+    let r = api::response(s, "execsvcscriptplain", outcome)?;
     match r.status {
         200 if api::is_html(r) => Err(not_oktell(s, "execsvcscriptplain", r)),
         200 if r.body.trim().is_empty() => Ok(None),
@@ -233,8 +189,8 @@ fn plain_directory(s: &Settings, input: &Input) -> Result<Option<Vec<Member>>, V
 }
 
 /// The members from `execsvcscript`'s `oktellxmlmapper` answer, or why there are none.
-fn xml_directory(s: &Settings, input: &Input) -> Result<Vec<Member>, VoipError> {
-    let r = api::response(s, "execsvcscript", input.response.as_ref())?;
+fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<Vec<Member>, VoipError> {
+    let r = api::response(s, "execsvcscript", outcome)?;
     if r.status != 200 || api::is_html(r) {
         return Err(if r.status == 404 {
             not_oktell(s, "execsvcscript", r)
@@ -316,8 +272,13 @@ pub fn call_request(
 }
 
 /// `wp_autocallstart`'s answer: 200 = started; 500 = Oktell refused; 401/403 = credentials.
-fn call_result(s: &Settings, input: &Input, user: &str, number: &str) -> Result<Value, VoipError> {
-    let r = api::response(s, "wp_autocallstart", input.response.as_ref())?;
+fn call_result(
+    s: &Settings,
+    outcome: &Outcome,
+    user: &str,
+    number: &str,
+) -> Result<Value, VoipError> {
+    let r = api::response(s, "wp_autocallstart", outcome)?;
     match r.status {
         200 if !api::is_html(r) => Ok(Value::Null),
         500 => {
@@ -332,8 +293,8 @@ fn call_result(s: &Settings, input: &Input, user: &str, number: &str) -> Result<
 }
 
 /// The licence serial from `getlicenseinfo?detail=regserial`, or a classified failure.
-fn license_serial(s: &Settings, input: &Input) -> Result<String, VoipError> {
-    let r = api::response(s, "getlicenseinfo", input.response.as_ref())?;
+fn license_serial(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> {
+    let r = api::response(s, "getlicenseinfo", outcome)?;
     let body = r.body.trim().trim_start_matches('\u{feff}');
     let serial_like = !body.is_empty()
         && body.len() <= 16

@@ -58,7 +58,7 @@
 
 use crate::callstore::{Batch, CallStore};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
-use crate::engine::Input;
+use crate::host::Stored;
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
@@ -689,7 +689,7 @@ impl Out {
 /// Maps a decoded request over the stored state: the result for ELMA365 and the storage writes.
 pub fn finish(
     p: Pending,
-    input: &Input,
+    stored: &Stored,
     now_ms: f64,
 ) -> (WebhookResult, Vec<(String, Option<String>)>) {
     let mut ids: Vec<String> = Vec::new();
@@ -699,8 +699,8 @@ pub fn finish(
             ids.push(id.clone());
         }
     }
-    let outbox: Vec<Out> = input
-        .stored(OUTBOX_KEY)
+    let outbox: Vec<Out> = stored
+        .get(OUTBOX_KEY)
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
         .and_then(|v| {
             v.as_array()
@@ -708,7 +708,7 @@ pub fn finish(
         })
         .unwrap_or_default();
     let mut m = Mapper {
-        batch: STORE.load_batch(&ids, input, now_ms),
+        batch: STORE.load_batch(&ids, stored, now_ms),
         outbox,
         event: None,
         records: Vec::new(),

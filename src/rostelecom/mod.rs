@@ -1,4 +1,4 @@
-//! The Rostelecom virtual PBX: the contract functions as state machines over the signed JSON API.
+//! The Rostelecom virtual PBX: the contract functions as async functions over the signed JSON API.
 //!
 //! - [`api`]: signing, signed requests, checked answers;
 //! - [`members`]: `users_info` → `VoipGetMembers`;
@@ -11,86 +11,20 @@ pub mod members;
 pub mod webhook;
 
 use crate::contract::TestResult;
-use crate::engine::{Input, Op, Step};
+use crate::engine::{value, Op};
 use crate::error::VoipError;
+use crate::host::{self, Host};
 use crate::http::Outcome;
 use crate::settings::Settings;
-use serde::Serialize;
 use serde_json::Value;
 
-/// Where a Rostelecom call is between steps.
-#[derive(Debug, Serialize)]
-pub enum Task {
-    /// `VoipTestConnection`: waiting for `users_info`.
-    TestUsersInfo,
-    /// `VoipGetMembers`: waiting for `users_info`.
-    Members,
-    /// `VoipGenerateCall`: waiting for `call_back` (`[caller, callee]` labels for messages).
-    CallBack(Value),
-    /// `VoipGetCallLink`: waiting for `get_record` for this session (a string).
-    Record(Value),
-    /// `VoipParseWebhookRequest`: a [`webhook::Task`] as JSON.
-    Webhook(Value),
-}
-
-impl Task {
-    /// Reads back a task as serde wrote it (see [`crate::json::variant`]).
-    pub fn from_value(v: &Value) -> Option<Task> {
-        let (name, data) = crate::json::variant(v)?;
-        Some(match name {
-            "TestUsersInfo" => Task::TestUsersInfo,
-            "Members" => Task::Members,
-            "CallBack" => Task::CallBack(data.clone()),
-            "Record" => Task::Record(data.clone()),
-            "Webhook" => Task::Webhook(data.clone()),
-            _ => return None,
-        })
-    }
-}
-
-/// Starts a contract call.
-pub fn start(op: Op, s: &Settings, _now_ms: f64) -> Step<Task> {
+/// Runs a contract call.
+pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipError> {
     match op {
-        Op::TestConnection => Step::fetch(
-            Task::TestUsersInfo,
-            api::request(s, "users_info", "{}".into()),
-        ),
-        Op::GetMembers => Step::fetch(Task::Members, api::request(s, "users_info", "{}".into())),
-        Op::GenerateCall { src, dst } => {
-            let from = match calls::caller(&src) {
-                Ok(c) => c,
-                Err(e) => return Step::fail(e),
-            };
-            let to = match calls::callee(&dst, &s.country_code) {
-                Ok(n) => n,
-                Err(e) => return Step::fail(e),
-            };
-            let req = calls::call_back(s, &from, &to);
-            Step::fetch(Task::CallBack(Value::from(vec![from.label(), to])), req)
-        }
-        Op::GetCallLink { call_data } => match calls::session_of(&call_data) {
-            Ok(session) => {
-                let req = calls::get_record(s, &session);
-                Step::fetch(Task::Record(Value::String(session)), req)
-            }
-            Err(e) => Step::fail(e),
-        },
-        Op::ParseWebhook { request } => {
-            webhook::start(&request, s).map_task(|t| Task::Webhook(t.into_value()))
-        }
-        other => Step::fail(VoipError::bad_input(format!(
-            "{} is not implemented for Rostelecom.",
-            other.name()
-        ))),
-    }
-}
-
-/// Advances a contract call.
-pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
-    match task {
-        Task::TestUsersInfo => Step::finish(answer(s, "users_info", &input).map(|v| {
+        Op::TestConnection => {
+            let v = ask(s, host, "users_info").await?;
             let count = |k: &str| v.get(k).and_then(Value::as_array).map_or(0, Vec::len);
-            TestResult {
+            Ok(value(TestResult {
                 success: true,
                 fail_reason: None,
                 message: Some(format!(
@@ -99,51 +33,51 @@ pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task>
                     count("users"),
                     count("groups")
                 )),
+            }))
+        }
+        Op::GetMembers => Ok(value(members::from_users_info(
+            &ask(s, host, "users_info").await?,
+        ))),
+        Op::GenerateCall { src, dst } => {
+            let from = calls::caller(&src)?;
+            let to = calls::callee(&dst, &s.country_code)?;
+            // Sent once and never retried: a repeat would ring the employee twice.
+            let outcome = host::fetch(host, &calls::call_back(s, &from, &to)).await?;
+            answer(s, "call_back", &outcome)
+                .map(|_| Value::Null)
+                .map_err(|e| calls::call_back_error(e, &from.label(), &to))
+        }
+        Op::GetCallLink { call_data } => {
+            let session = calls::session_of(&call_data)?;
+            match host::fetch(host, &calls::get_record(s, &session)).await? {
+                Outcome::Response(resp) => calls::record_url(s, &session, &resp).map(Value::from),
+                failure => answer(s, "get_record", &failure).map(|_| Value::Null),
             }
-        })),
-        Task::Members => {
-            Step::finish(answer(s, "users_info", &input).map(|v| members::from_users_info(&v)))
         }
-        Task::CallBack(labels) => {
-            let label = |i: usize| labels.get(i).and_then(Value::as_str).unwrap_or("?");
-            Step::finish(
-                answer(s, "call_back", &input)
-                    .map(|_| Value::Null)
-                    .map_err(|e| calls::call_back_error(e, label(0), label(1))),
-            )
-        }
-        Task::Record(session) => {
-            let session = session.as_str().unwrap_or("");
-            Step::finish(match &input.response {
-                Some(Outcome::Response(resp)) => calls::record_url(s, session, resp),
-                _ => answer(s, "get_record", &input).map(|_| String::new()),
-            })
-        }
-        Task::Webhook(t) => match webhook::Task::from_value(t) {
-            Some(t) => {
-                webhook::resume(t, input, s, now_ms).map_task(|t| Task::Webhook(t.into_value()))
-            }
-            None => Step::fail(VoipError::bad_input(
-                "The module shim lost the webhook's state.",
-            )),
-        },
+        Op::ParseWebhook { request } => webhook::handle(&request, s, host).await.map(value),
+        other => Err(VoipError::bad_input(format!(
+            "{} is not implemented for Rostelecom.",
+            other.name()
+        ))),
     }
 }
 
+/// Sends the signed `method` with an empty body and returns its checked answer.
+async fn ask<H: Host>(s: &Settings, host: &H, method: &str) -> Result<Value, VoipError> {
+    let outcome = host::fetch(host, &api::request(s, method, "{}".into())).await?;
+    answer(s, method, &outcome)
+}
+
 /// The checked JSON answer to a signed request, or the classified failure.
-pub fn answer(s: &Settings, method: &str, input: &Input) -> Result<Value, VoipError> {
-    let rt = s.rostelecom();
-    match &input.response {
-        Some(Outcome::Response(resp)) => api::check(s, method, resp),
-        Some(Outcome::Failure(f)) => Err(VoipError::from_failure(
+pub fn answer(s: &Settings, method: &str, outcome: &Outcome) -> Result<Value, VoipError> {
+    match outcome {
+        Outcome::Response(resp) => api::check(s, method, resp),
+        Outcome::Failure(f) => Err(VoipError::from_failure(
             f,
-            &api::target(rt),
+            &api::target(s.rostelecom()),
             "rtApiUrl",
             s.timeout_sec,
         )),
-        None => Err(VoipError::bad_input(format!(
-            "The module shim did not perform {method}."
-        ))),
     }
 }
 

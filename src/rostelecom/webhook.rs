@@ -44,9 +44,10 @@
 //!   `{"provider":"rostelecom","sessionId":…}` when the call was recorded (`is_record`), else null.
 
 use super::{api, calls, members::pin_of};
-use crate::callstore::{CallStore, Loaded, Writes};
+use crate::callstore::{CallStore, Loaded};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
-use crate::engine::{Input, Step};
+use crate::error::VoipError;
+use crate::host::{self, Host};
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
@@ -255,46 +256,6 @@ impl CallState {
     }
 }
 
-/// The machine's state between steps of `VoipParseWebhookRequest`: the verified `call_events`
-/// body and JSON values only. It crosses steps as a JSON array ([`Task::into_value`]) rather than
-/// through derived serde code, which would cost wasm size.
-#[derive(Debug, PartialEq)]
-pub enum Task {
-    /// The call's storage keys are being read (the body).
-    Loaded(Value),
-    /// `end`: waiting for `call_info` (the body, the call's state).
-    CallInfo(Value, Value),
-    /// `end`: the store is re-read to finish the call (the body, the state, the `call_info`
-    /// answer or null).
-    Finish(Value, Value, Value),
-}
-
-impl Task {
-    /// `[0, body]`, `[1, body, state]` or `[2, body, state, info]`.
-    pub fn into_value(self) -> Value {
-        Value::Array(match self {
-            Task::Loaded(b) => vec![0.into(), b],
-            Task::CallInfo(b, st) => vec![1.into(), b, st],
-            Task::Finish(b, st, info) => vec![2.into(), b, st, info],
-        })
-    }
-
-    /// Reads back what [`Task::into_value`] wrote.
-    pub fn from_value(v: Value) -> Option<Task> {
-        let Value::Array(mut a) = v else { return None };
-        a.resize(4, Value::Null);
-        let info = a.pop()?;
-        let st = a.pop()?;
-        let b = a.pop()?;
-        Some(match a.pop()?.as_u64()? {
-            0 => Task::Loaded(b),
-            1 => Task::CallInfo(b, st),
-            2 => Task::Finish(b, st, info),
-            _ => return None,
-        })
-    }
-}
-
 /// Caller information a lookup can give for `get_number_info`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerInfo {
@@ -306,8 +267,8 @@ pub struct CallerInfo {
 
 /// The plug-in point for `get_number_info`: a caller name (and PIN) for the caller's canonical
 /// number `from` calling the line `line`. Returns `None` today, so the PBX routes by its own rules.
-/// A lookup that needs data (e.g. a phonebook cached in `Namespace.storage`) can read it with a
-/// `Step::read` before replying; keep it fast, the PBX is waiting.
+/// A lookup that needs data (e.g. a phonebook cached in `Namespace.storage`) can become async and
+/// read it through the host (`host::read`) before replying; keep it fast, the PBX is waiting.
 pub fn lookup_caller(_from: &str, _line: &str, _s: &Settings) -> Option<CallerInfo> {
     None
 }
@@ -380,16 +341,21 @@ pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, Webh
     Ok(body)
 }
 
-/// Starts handling a webhook request.
-pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
+/// Handles one webhook request: verify, recognise, and for `call_events` read the call's state,
+/// map the delivery, write the state back, and on `end` ask `call_info` and finish the call.
+pub async fn handle<H: Host>(
+    req: &WebhookRequest,
+    s: &Settings,
+    host: &H,
+) -> Result<WebhookResult, VoipError> {
     let body = match verify(req, s) {
         Ok(b) => b,
-        Err(resp) => return Step::done(WebhookResult::reply(resp)),
+        Err(resp) => return Ok(WebhookResult::reply(resp)),
     };
     let v: Value = match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
         Ok(v @ Value::Object(_)) => v,
         _ => {
-            return Step::done(WebhookResult::reply(reply(
+            return Ok(WebhookResult::reply(reply(
                 400,
                 4,
                 "the body is not a JSON object",
@@ -399,8 +365,8 @@ pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
     let has = |k: &str| v.get(k).is_some();
     if has("session_id") && has("state") {
         return match CallEvent::parse(&v) {
-            Ok(ev) => Step::read(Task::Loaded(v), STORE.keys(&ev.session)),
-            Err(why) => Step::done(ignored(why)),
+            Ok(ev) => on_event(ev, s, host).await,
+            Err(why) => Ok(ignored(why)),
         };
     }
     if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
@@ -408,51 +374,9 @@ pub fn start(req: &WebhookRequest, s: &Settings) -> Step<Task> {
         let from = phone::canonical(&text(&v, "from_number"), cc);
         let line = phone::canonical(&text(&v, "request_number"), cc);
         let info = lookup_caller(&from, &line, s);
-        return Step::done(WebhookResult::reply(number_info_response(info)));
+        return Ok(WebhookResult::reply(number_info_response(info)));
     }
-    Step::done(ignored("not a request this module handles"))
-}
-
-/// Advances webhook handling.
-pub fn resume(task: Task, input: Input, s: &Settings, now_ms: f64) -> Step<Task> {
-    let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
-    let (Task::Loaded(body) | Task::CallInfo(body, _) | Task::Finish(body, _, _)) = &task;
-    let Ok(ev) = CallEvent::parse(body) else {
-        return Step::done(ignored("the event could not be read back"));
-    };
-    match task {
-        Task::Loaded(body) => {
-            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
-            on_event(body, ev, loaded, s, now, now_ms)
-        }
-        Task::CallInfo(body, state) => {
-            let info = match &input.response {
-                Some(Outcome::Response(resp)) => api::check(s, "call_info", resp).ok(),
-                _ => None,
-            };
-            let keys = STORE.keys(&ev.session);
-            Step::read(Task::Finish(body, state, info.unwrap_or(Value::Null)), keys)
-        }
-        Task::Finish(_, state, info) => {
-            let loaded: Loaded<Value> = STORE.load(&ev.session, &input, now_ms);
-            if loaded.finished {
-                return Step::done(ignored("the call is already over"));
-            }
-            let info = (!info.is_null()).then(|| Info::parse(&info));
-            let st = CallState::from_json(&state);
-            let t = event_time(&ev, now);
-            let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-            with_writes(
-                Step::done(result),
-                STORE.finish(&ev.session, now_ms, &loaded),
-            )
-        }
-    }
-}
-
-fn with_writes(mut step: Step<Task>, writes: Writes) -> Step<Task> {
-    step.set.extend(writes);
-    step
+    Ok(ignored("not a request this module handles"))
 }
 
 /// The event's own time: its `timestamp` (Moscow time), else `now`.
@@ -460,16 +384,17 @@ fn event_time(ev: &CallEvent, now: u64) -> u64 {
     timestamp_ms(&ev.timestamp).unwrap_or(now)
 }
 
-fn on_event(
-    body: Value,
+async fn on_event<H: Host>(
     ev: CallEvent,
-    loaded: Loaded<Value>,
     s: &Settings,
-    now: u64,
-    now_ms: f64,
-) -> Step<Task> {
+    host: &H,
+) -> Result<WebhookResult, VoipError> {
+    let now_ms = host.now_ms();
+    let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
+    let keys = STORE.keys(&ev.session);
+    let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
     if loaded.finished {
-        return Step::done(ignored("the call is already over"));
+        return Ok(ignored("the call is already over"));
     }
     let mut st = loaded
         .state
@@ -478,7 +403,7 @@ fn on_event(
         .unwrap_or_default();
     let digest = ev.digest();
     if st.s.contains(&digest) {
-        return Step::done(ignored("a repeated delivery"));
+        return Ok(ignored("a repeated delivery"));
     }
     st.s.push(digest);
     if st.s.len() > SEEN_KEEP {
@@ -489,23 +414,37 @@ fn on_event(
         st.f = t;
     }
     let (event, st) = apply(&ev, st, t, &s.country_code);
-    let state = st.to_json();
-    let writes = STORE.save(&ev.session, &state, now_ms, &loaded);
-    if ev.stage == Stage::End {
-        let mut req = api::request(
-            s,
-            "call_info",
-            obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
-        );
-        req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
-        return with_writes(Step::fetch(Task::CallInfo(body, state), req), writes);
+    // Saved before `call_info` is asked, so that a concurrent repeat of `end` already sees it.
+    host::write(
+        host,
+        &STORE.save(&ev.session, &st.to_json(), now_ms, &loaded),
+    )
+    .await?;
+    if ev.stage != Stage::End {
+        return Ok(WebhookResult {
+            event,
+            call_record: None,
+            response: ok(),
+        });
     }
-    let result = WebhookResult {
-        event,
-        call_record: None,
-        response: ok(),
+    let mut req = api::request(
+        s,
+        "call_info",
+        obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
+    );
+    req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
+    let info = match host::fetch(host, &req).await? {
+        Outcome::Response(resp) => api::check(s, "call_info", &resp).ok(),
+        Outcome::Failure(_) => None,
     };
-    with_writes(Step::done(result), writes)
+    let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
+    if loaded.finished {
+        return Ok(ignored("the call is already over"));
+    }
+    let info = info.map(|i| Info::parse(&i));
+    let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
+    host::write(host, &STORE.finish(&ev.session, now_ms, &loaded)).await?;
+    Ok(result)
 }
 
 /// The start-of-call kind for a direction.
@@ -1083,7 +1022,7 @@ mod tests {
     }
 
     #[test]
-    fn task_and_state_survive_the_trip_through_json() {
+    fn call_state_survives_the_trip_through_storage() {
         let st = CallState {
             f: 1,
             c: 2,
@@ -1097,20 +1036,6 @@ mod tests {
         };
         assert_eq!(CallState::from_json(&st.to_json()), st);
         assert_eq!(CallState::from_json(&json!("junk")), CallState::default());
-        let body = json!({"session_id": "S1"});
-        let tasks = || {
-            [
-                Task::Loaded(body.clone()),
-                Task::CallInfo(body.clone(), st.to_json()),
-                Task::Finish(body.clone(), st.to_json(), json!({"info": {}})),
-            ]
-        };
-        for (t, expected) in tasks().into_iter().zip(tasks()) {
-            let v = serde_json::from_str(&t.into_value().to_string()).unwrap();
-            assert_eq!(Task::from_value(v), Some(expected));
-        }
-        assert_eq!(Task::from_value(json!([7, {}])), None);
-        assert_eq!(Task::from_value(json!({})), None);
     }
 
     #[test]
