@@ -15,28 +15,36 @@ const vm = require('vm');
 
 const root = path.resolve(__dirname, '..', '..');
 const MODULE_TS = path.join(root, 'pkg', 'elma365-voip.module.ts');
-const MODULE_JS = path.join(root, 'target', 'harness', 'elma365-voip.module.js');
+const HARNESS_DIR = path.join(root, 'target', 'harness');
+// The benchmark's yardstick, a naive hand-written module (../shared/bench/README.md): read in place, never copied.
+const REFERENCE_TS = path.join(root, '..', 'shared', 'bench', 'reference-module.ts');
+
+/** Where the transpiled copy of a `.ts` script is kept: target/harness/<name>.js. */
+function transpiledPath(file) {
+  return path.join(HARNESS_DIR, `${path.basename(file, '.ts')}.js`);
+}
 
 /**
- * The module script as JS. TypeScript is applied in the current process when it loads (it does
- * on Node 20); otherwise the copy written by `node tests/harness/host.js --transpile` is used.
- * The target is ESNext so that nothing is down-levelled: syntax Node 14 lacks would fail here.
+ * A module script (default: the product's) as JS. TypeScript is applied in the current process when
+ * it loads (it does on Node 20); otherwise the copy written by `node tests/harness/host.js --transpile`
+ * is used. The target is ESNext so that nothing is down-levelled: syntax Node 14 lacks would fail here.
  */
-function moduleSource() {
-  const tsMtime = fs.statSync(MODULE_TS).mtimeMs;
-  if (fs.existsSync(MODULE_JS) && fs.statSync(MODULE_JS).mtimeMs >= tsMtime) return fs.readFileSync(MODULE_JS, 'utf8');
+function moduleSource(file = MODULE_TS) {
+  const out = transpiledPath(file);
+  const tsMtime = fs.statSync(file).mtimeMs;
+  if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= tsMtime) return fs.readFileSync(out, 'utf8');
   let ts;
   try {
     ts = require('typescript');
   } catch (e) {
-    throw new Error(`cannot transpile the module script here (${e.message}); run "node tests/harness/host.js --transpile" on a current Node first`);
+    throw new Error(`cannot transpile ${path.basename(file)} here (${e.message}); run "node tests/harness/host.js --transpile" on a current Node first`);
   }
-  const js = ts.transpileModule(fs.readFileSync(MODULE_TS, 'utf8'), {
+  const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
     compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.None, removeComments: false },
     reportDiagnostics: false,
   }).outputText;
-  fs.mkdirSync(path.dirname(MODULE_JS), { recursive: true });
-  fs.writeFileSync(MODULE_JS, js);
+  fs.mkdirSync(HARNESS_DIR, { recursive: true });
+  fs.writeFileSync(out, js);
   return js;
 }
 
@@ -91,6 +99,9 @@ function makeStorage() {
  *   httpResponse false to leave HttpResponse out
  *   globals     extra globals to put into the context (e.g. a host TextEncoder)
  *   mark        called with each loading phase's name as it ends (the benchmark's phase timings)
+ *   source      the module script to load (default: pkg/elma365-voip.module.ts; the bench also loads REFERENCE_TS)
+ *   warmUp      false to skip `__elma365voip.warmUp()` (the core then loads on the first contract call;
+ *               instantiateMs is 0). It is skipped too for a script without `__elma365voip` (the reference).
  * Returns { fns, storage, settings, context, evaluateMs, instantiateMs }.
  */
 function loadModule(opts = {}) {
@@ -110,11 +121,13 @@ function loadModule(opts = {}) {
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
   const context = vm.createContext(globals);
-  const source = moduleSource();
+  const file = opts.source || MODULE_TS;
+  const source = moduleSource(file);
   const t0 = process.hrtime.bigint();
-  vm.runInContext(source, context, { filename: 'elma365-voip.module.js' });
+  vm.runInContext(source, context, { filename: path.basename(transpiledPath(file)) });
   const t1 = process.hrtime.bigint();
-  vm.runInContext('__elma365voip', context).warmUp(opts.mark);
+  const internals = vm.runInContext('typeof __elma365voip === "undefined" ? undefined : __elma365voip', context);
+  if (internals && opts.warmUp !== false) internals.warmUp(opts.mark);
   const t2 = process.hrtime.bigint();
   const names = ['VoipTestConnection', 'VoipGetMembers', 'VoipGenerateCall', 'VoipParseWebhookRequest', 'VoipGetCallLink', 'VoipOnWebhookUpdated'];
   const fns = {};
@@ -124,7 +137,7 @@ function loadModule(opts = {}) {
     storage,
     settings,
     context,
-    internals: vm.runInContext('__elma365voip', context),
+    internals,
     evaluateMs: Number(t1 - t0) / 1e6,
     instantiateMs: Number(t2 - t1) / 1e6,
   };
@@ -200,9 +213,13 @@ async function startWebhookHost(mod, opts = {}) {
   };
 }
 
-module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS };
+module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS };
 
+// `--transpile`: writes the JS copies that Node 14.16 (no TypeScript compiler) loads: the module
+// script, and the benchmark's reference module when ../shared/bench holds it.
 if (require.main === module && process.argv.includes('--transpile')) {
-  moduleSource();
-  process.stdout.write(`${MODULE_JS}\n`);
+  for (const file of [MODULE_TS, REFERENCE_TS].filter((f) => f === MODULE_TS || fs.existsSync(f))) {
+    moduleSource(file);
+    process.stdout.write(`${transpiledPath(file)}\n`);
+  }
 }
