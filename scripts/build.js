@@ -60,10 +60,10 @@ const WASM_OPT_LOWER = [
   '--enable-bulk-memory', '--enable-bulk-memory-opt', '--enable-nontrapping-float-to-int',
   '--enable-mutable-globals', '--enable-sign-ext',
   '--llvm-memory-copy-fill-lowering', '--llvm-nontrapping-fptoint-lowering',
-  '-Oz', '--strip-debug', '--strip-producers',
+  '-Oz', ...(process.env.ELMA365_VOIP_KEEP_NAMES ? ['-g'] : ['--strip-debug']), '--strip-producers',
 ];
 // The gate: exactly what V8 8.4 (Node 14.16) loads.
-const WASM_OPT_GATE = ['--mvp-features', '--enable-mutable-globals', '--enable-sign-ext', '-Oz'];
+const WASM_OPT_GATE = ['--mvp-features', '--enable-mutable-globals', '--enable-sign-ext', '-Oz', ...(process.env.ELMA365_VOIP_KEEP_NAMES ? ['-g'] : [])];
 
 function optimise(file) {
   const lowered = `${file}.lowered`;

@@ -1,30 +1,47 @@
-//! Per-call state across webhooks, kept in `Namespace.storage`: small, bounded and expiring.
+//! Per-call state across webhooks, kept in `Namespace.storage`: one key per call, bounded and
+//! expiring, with no stored value that grows with the number of calls.
 //!
-//! Three kinds of key per provider prefix `p`:
-//! - `p:call:<id>`: one active call's state (provider-defined JSON);
-//! - `p:index`: `[[id, lastSeenMs], …]` of active calls, least recently seen first; entries idle
-//!   longer than [`CALL_TTL_MS`], and the stalest beyond [`ACTIVE_KEEP`], are purged (and their call
-//!   keys deleted) whenever a webhook saves, so abandoned calls do not pile up. (A list, not a map:
-//!   it reuses the `done` list's code, which saves wasm size.)
-//! - `p:done`: the last [`DONE_KEEP`] finished call ids with their finish time, so that a late or
-//!   repeated delivery for a finished call is recognised and ignored instead of starting a new call.
+//! Two kinds of key per provider prefix `p`:
+//! - `p:c:<id>`: one call. `{"t": ms, "s": state}` while it is active (the provider's state, `t` the
+//!   last time a webhook saved it), `{"t": ms, "d": 1}` once it finished: a tombstone by which a late
+//!   or repeated delivery is recognised and ignored instead of starting a new call. A value whose `t`
+//!   is older than [`CALL_TTL_MS`] counts as absent.
+//! - `p:g:<n>`: sweep slot `n` of [`SLOTS`] (the slot of a call is a hash of its id):
+//!   `[[id, firstSavedMs], …]`, oldest first, of the calls whose keys are in storage. It is read with
+//!   the call and written only when a call is first saved: entries older than [`SWEEP_AFTER_MS`], and
+//!   the oldest beyond [`SLOT_KEEP`], are dropped and their call keys deleted. This is what bounds the
+//!   storage, since it has no listing of keys and no expiry of its own.
 //!
-//! Usage in a provider's webhook handler: read [`CallStore::keys`] through the host, then
-//! [`CallStore::load`] from what came back, and write what [`CallStore::save`] or
-//! [`CallStore::finish`] returns.
+//! Every value stays under [`MAX_VALUE_CHARS`]: a slot holds at most [`SLOT_KEEP`] ids of at most
+//! [`MAX_ID_CHARS`] characters (a longer id is keyed by a digest), and the providers keep their
+//! states short. A lost update of a slot (two new calls of one slot saved at the same instant by two
+//! workers) can at worst leave one call key out of the sweep; it never loses or repeats a call.
+//!
+//! Usage in a provider's webhook handler: read [`CallStore::keys`] (or [`CallStore::batch_keys`])
+//! through the host, [`CallStore::load`] what came back, change it, and write [`Batch::writes`].
 
 use crate::host::Stored;
 pub use crate::host::Writes;
 use crate::json::{self, FromJson};
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-/// How long an active call may stay silent before its state is dropped (6 hours).
+/// How long a call may stay silent before its state is dropped, and how long a tombstone is kept (6 hours).
 pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
-/// How many finished call ids are remembered for de-duplication.
-pub const DONE_KEEP: usize = 200;
-/// The most active calls tracked at once; the stalest are dropped beyond it.
-pub const ACTIVE_KEEP: usize = 500;
+/// How old a sweep slot's entry may grow before its call key is deleted (twice the TTL, so that no
+/// call that is still within its TTL is swept).
+pub const SWEEP_AFTER_MS: f64 = 2.0 * CALL_TTL_MS;
+/// How many sweep slots there are per provider.
+pub const SLOTS: u32 = 128;
+/// The most calls one sweep slot tracks; the oldest are deleted beyond it. With [`SLOTS`], at most
+/// `SLOTS × SLOT_KEEP` call keys exist at once.
+pub const SLOT_KEEP: usize = 24;
+/// The longest call id used as is in a key; a longer one (or one with other characters than
+/// letters, digits and `-_.:{}`) is keyed by a digest.
+pub const MAX_ID_CHARS: usize = 48;
+/// The longest value this store writes, in characters (a provider's state must keep within it).
+pub const MAX_VALUE_CHARS: usize = 2000;
 
 /// The state store for one provider.
 #[derive(Clone, Copy, Debug)]
@@ -32,16 +49,33 @@ pub struct CallStore {
     prefix: &'static str,
 }
 
-/// What storage held for one call when a webhook arrived.
+/// One call as loaded.
 #[derive(Debug)]
-pub struct Loaded<T> {
-    /// The call's state, if it is active.
-    pub state: Option<T>,
-    /// Whether the call already finished (a late or repeated delivery).
-    pub finished: bool,
-    index: Vec<(String, f64)>,
-    done: Vec<(String, f64)>,
+struct Call<T> {
+    id: String,
+    state: Option<T>,
+    finished: bool,
+    changed: bool,
 }
+
+/// One sweep slot as loaded.
+#[derive(Debug)]
+struct Slot {
+    n: u32,
+    entries: Vec<(String, f64)>,
+}
+
+/// The calls one webhook touches, loaded at once: read their keys, change them in memory, then
+/// write everything with [`Batch::writes`].
+#[derive(Debug)]
+pub struct Batch<T> {
+    store: CallStore,
+    calls: Vec<Call<T>>,
+    slots: Vec<Slot>,
+}
+
+/// What storage held for one call (a batch of one).
+pub type Loaded<T> = Batch<T>;
 
 impl CallStore {
     /// A store whose keys start with `prefix` (e.g. `rt`, `ok`).
@@ -49,91 +83,103 @@ impl CallStore {
         CallStore { prefix }
     }
 
+    /// The call key of `id`: the id itself when it is short and plain, else a digest of it.
     fn call_key(&self, id: &str) -> String {
-        format!("{}:call:{id}", self.prefix)
+        let plain = id.len() <= MAX_ID_CHARS
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:{}".contains(&b));
+        if plain {
+            return format!("{}:c:{id}", self.prefix);
+        }
+        let d = Sha256::digest(id.as_bytes());
+        let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}:c:#{hex}", self.prefix)
     }
 
-    fn index_key(&self) -> String {
-        format!("{}:index", self.prefix)
+    fn slot_of(id: &str) -> u32 {
+        // FNV-1a: small and stable; the spread only has to be even.
+        let h = id.bytes().fold(0x811c_9dc5u32, |h, b| {
+            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+        });
+        h % SLOTS
     }
 
-    fn done_key(&self) -> String {
-        format!("{}:done", self.prefix)
+    fn slot_key(&self, n: u32) -> String {
+        format!("{}:g:{n}", self.prefix)
     }
 
     /// The keys to read before handling a webhook about `id`.
     pub fn keys(&self, id: &str) -> Vec<String> {
-        vec![self.call_key(id), self.index_key(), self.done_key()]
+        self.batch_keys(&[id.to_string()])
     }
 
-    /// Reads the call's state from what the host read. A state older than the TTL counts as absent.
-    pub fn load<T: FromJson>(&self, id: &str, stored: &Stored, now_ms: f64) -> Loaded<T> {
-        let index = stamped_ids(stored.get(&self.index_key()));
-        let done = stamped_ids(stored.get(&self.done_key()));
-        let fresh = index
-            .iter()
-            .find(|(i, _)| i == id)
-            .is_none_or(|(_, seen)| now_ms - seen < CALL_TTL_MS);
-        let state = stored
-            .get(&self.call_key(id))
-            .filter(|_| fresh)
-            .and_then(|s| json::parse(s).ok())
-            .and_then(T::from_json);
-        Loaded {
-            state,
-            finished: done.iter().any(|(d, _)| d == id),
-            index,
-            done,
-        }
-    }
-
-    /// Writes the call's state, refreshes the index and purges calls idle past the TTL.
-    pub fn save<T: Serialize>(
-        &self,
-        id: &str,
-        state: &T,
-        now_ms: f64,
-        loaded: &Loaded<T>,
-    ) -> Writes {
-        let mut index = loaded.index.clone();
-        touch(&mut index, id, now_ms);
-        let mut writes = self.purge(&mut index, now_ms);
-        writes.push((self.call_key(id), serde_json::to_string(state).ok()));
-        writes.push((self.index_key(), serde_json::to_string(&index).ok()));
-        writes
-    }
-
-    /// Forgets the call's state and remembers it as finished (bounded list).
-    pub fn finish<T>(&self, id: &str, now_ms: f64, loaded: &Loaded<T>) -> Writes {
-        let mut index = loaded.index.clone();
-        index.retain(|(i, _)| i != id);
-        let mut writes = self.purge(&mut index, now_ms);
-        let mut done = loaded.done.clone();
-        remember_done(&mut done, id, now_ms);
-        writes.push((self.call_key(id), None));
-        writes.push((self.index_key(), serde_json::to_string(&index).ok()));
-        writes.push((self.done_key(), serde_json::to_string(&done).ok()));
-        writes
-    }
-
-    /// Drops index entries idle past the TTL (and the stalest beyond [`ACTIVE_KEEP`]), deleting
-    /// their call keys. The index is kept oldest first: [`CallStore::save`] appends.
-    fn purge(&self, index: &mut Vec<(String, f64)>, now_ms: f64) -> Writes {
-        let mut writes = Writes::new();
-        let mut live = index.len();
-        index.retain(|(id, seen)| {
-            let keep = now_ms - *seen < CALL_TTL_MS && live <= ACTIVE_KEEP;
-            if !keep {
-                live -= 1;
-                writes.push((self.call_key(id), None));
+    /// The keys to read before handling a webhook about all of `ids`.
+    pub fn batch_keys(&self, ids: &[String]) -> Vec<String> {
+        let mut keys: Vec<String> = ids.iter().map(|id| self.call_key(id)).collect();
+        let mut slots: Vec<u32> = Vec::new();
+        for n in ids.iter().map(|id| CallStore::slot_of(id)) {
+            if !slots.contains(&n) {
+                slots.push(n);
+                keys.push(self.slot_key(n));
             }
-            keep
-        });
-        writes
+        }
+        keys
+    }
+
+    /// Reads one call from what the host read for [`CallStore::keys`].
+    pub fn load<T: FromJson>(&self, id: &str, stored: &Stored, now_ms: f64) -> Loaded<T> {
+        self.load_batch(&[id.to_string()], stored, now_ms)
+    }
+
+    /// Reads every call of `ids` (a value idle past the TTL counts as absent) and their slots.
+    pub fn load_batch<T: FromJson>(
+        &self,
+        ids: &[String],
+        stored: &Stored,
+        now_ms: f64,
+    ) -> Batch<T> {
+        let mut batch = Batch {
+            store: *self,
+            calls: Vec::new(),
+            slots: Vec::new(),
+        };
+        for id in ids {
+            if batch.calls.iter().any(|c| &c.id == id) {
+                continue;
+            }
+            let value = stored
+                .get(&self.call_key(id))
+                .and_then(|text| json::parse(text).ok())
+                .filter(|v| {
+                    v.get("t")
+                        .and_then(Value::as_f64)
+                        .is_some_and(|t| now_ms - t < CALL_TTL_MS)
+                });
+            let finished = value.as_ref().is_some_and(|v| v.get("d").is_some());
+            let state = value
+                .and_then(|mut v| v.get_mut("s").map(Value::take))
+                .filter(|_| !finished)
+                .and_then(T::from_json);
+            batch.calls.push(Call {
+                id: id.clone(),
+                state,
+                finished,
+                changed: false,
+            });
+            let n = CallStore::slot_of(id);
+            if !batch.slots.iter().any(|s| s.n == n) {
+                batch.slots.push(Slot {
+                    n,
+                    entries: stamped_ids(stored.get(&self.slot_key(n))),
+                });
+            }
+        }
+        batch
     }
 }
 
-/// Reads a stored `[[id, ms], …]` list; anything else counts as empty (as it did with serde).
+/// Reads a stored `[[id, ms], …]` list; anything else counts as empty.
 fn stamped_ids(text: Option<&str>) -> Vec<(String, f64)> {
     let item = |x: &Value| match x.as_array().map(Vec::as_slice) {
         Some([Value::String(id), ms]) => Some((id.clone(), ms.as_f64()?)),
@@ -144,135 +190,133 @@ fn stamped_ids(text: Option<&str>) -> Vec<(String, f64)> {
         .unwrap_or_default()
 }
 
-/// Moves `id` to the end of an oldest-first list, stamped `now_ms`.
-fn touch(list: &mut Vec<(String, f64)>, id: &str, now_ms: f64) {
-    list.retain(|(i, _)| i != id);
-    list.push((id.to_string(), now_ms));
-}
-
-/// Records `id` as finished at `now_ms`, keeping only the last [`DONE_KEEP`] ids.
-fn remember_done(done: &mut Vec<(String, f64)>, id: &str, now_ms: f64) {
-    touch(done, id, now_ms);
-    if done.len() > DONE_KEEP {
-        let excess = done.len() - DONE_KEEP;
-        done.drain(..excess);
-    }
-}
-
-/// Several calls' state at once, for a webhook that carries messages about more than one call or
-/// settles other calls on the way (e.g. Oktell's batched CRM pushes): load once, change in memory,
-/// then write everything with [`Batch::writes`].
-#[derive(Debug)]
-pub struct Batch<T> {
-    store: CallStore,
-    calls: Vec<(String, Option<T>)>,
-    changed: Vec<String>,
-    index: Vec<(String, f64)>,
-    done: Vec<(String, f64)>,
-    done_changed: bool,
-}
-
-impl CallStore {
-    /// The keys to read before handling a webhook about all of `ids`.
-    pub fn batch_keys(&self, ids: &[String]) -> Vec<String> {
-        let mut keys: Vec<String> = ids.iter().map(|id| self.call_key(id)).collect();
-        keys.push(self.index_key());
-        keys.push(self.done_key());
-        keys
-    }
-
-    /// Reads the state of every call in `ids` (a state idle past the TTL counts as absent).
-    pub fn load_batch<T: FromJson>(
-        &self,
-        ids: &[String],
-        stored: &Stored,
-        now_ms: f64,
-    ) -> Batch<T> {
-        let mut batch = Batch {
-            store: *self,
-            calls: Vec::new(),
-            changed: Vec::new(),
-            index: Vec::new(),
-            done: Vec::new(),
-            done_changed: false,
-        };
-        for id in ids {
-            let loaded: Loaded<T> = self.load(id, stored, now_ms);
-            batch.calls.push((id.clone(), loaded.state));
-            batch.index = loaded.index;
-            batch.done = loaded.done;
-        }
-        if ids.is_empty() {
-            let loaded: Loaded<T> = self.load("", stored, now_ms);
-            batch.index = loaded.index;
-            batch.done = loaded.done;
-        }
-        batch
-    }
-}
-
 impl<T: Serialize> Batch<T> {
+    fn call_mut(&mut self, id: &str) -> &mut Call<T> {
+        let i = match self.calls.iter().position(|c| c.id == id) {
+            Some(i) => i,
+            None => {
+                // A call the batch did not load (e.g. settled on the way): its slot was not read, so
+                // it is written without touching the slot; its key is swept with its first save.
+                self.calls.push(Call {
+                    id: id.to_string(),
+                    state: None,
+                    finished: false,
+                    changed: false,
+                });
+                self.calls.len() - 1
+            }
+        };
+        &mut self.calls[i]
+    }
+
     /// The call's current state, if it is active.
     pub fn get(&self, id: &str) -> Option<&T> {
         self.calls
             .iter()
-            .find(|(c, _)| c == id)
-            .and_then(|(_, s)| s.as_ref())
-    }
-
-    fn set(&mut self, id: &str, state: Option<T>) {
-        match self.calls.iter_mut().find(|(c, _)| c == id) {
-            Some(slot) => slot.1 = state,
-            None => self.calls.push((id.to_string(), state)),
-        }
-        if !self.changed.iter().any(|c| c == id) {
-            self.changed.push(id.to_string());
-        }
+            .find(|c| c.id == id)
+            .and_then(|c| c.state.as_ref())
     }
 
     /// Whether the call already finished (a late or repeated delivery).
     pub fn is_finished(&self, id: &str) -> bool {
-        self.done.iter().any(|(d, _)| d == id)
+        self.calls.iter().any(|c| c.id == id && c.finished)
     }
 
-    /// Sets the call's state and marks it seen now.
-    pub fn save(&mut self, id: &str, state: T, now_ms: f64) {
-        touch(&mut self.index, id, now_ms);
-        self.set(id, Some(state));
+    /// Sets the call's state (and marks it seen now).
+    pub fn save(&mut self, id: &str, state: T) {
+        let call = self.call_mut(id);
+        call.state = Some(state);
+        call.finished = false;
+        call.changed = true;
     }
 
-    /// Forgets the call's state and remembers it as finished (bounded list).
-    pub fn finish(&mut self, id: &str, now_ms: f64) {
-        self.index.retain(|(i, _)| i != id);
-        self.set(id, None);
-        remember_done(&mut self.done, id, now_ms);
-        self.done_changed = true;
+    /// Forgets the call's state and leaves its tombstone.
+    pub fn finish(&mut self, id: &str) {
+        let call = self.call_mut(id);
+        call.state = None;
+        call.finished = true;
+        call.changed = true;
     }
 
-    /// The storage writes for every change, plus the purge of calls idle past the TTL.
-    pub fn writes(mut self, now_ms: f64) -> Writes {
-        if self.changed.is_empty() && !self.done_changed {
-            return Writes::new();
+    /// The storage writes for every change: first the slots that gained a call (with the keys
+    /// they sweep), then the calls. Nothing when nothing changed.
+    pub fn writes(self, now_ms: f64) -> Writes {
+        let store = self.store;
+        let mut slot_writes = Writes::new();
+        let mut swept = Writes::new();
+        for mut slot in self.slots {
+            let added: Vec<&str> = self
+                .calls
+                .iter()
+                .filter(|c| c.changed && CallStore::slot_of(&c.id) == slot.n)
+                .filter(|c| !slot.entries.iter().any(|(i, _)| *i == c.id))
+                .map(|c| c.id.as_str())
+                .collect();
+            if added.is_empty() {
+                continue;
+            }
+            for id in added {
+                slot.entries.push((id.to_string(), now_ms));
+            }
+            let mut keep = slot.entries.len();
+            slot.entries.retain(|(id, first)| {
+                let stays = now_ms - first < SWEEP_AFTER_MS && keep <= SLOT_KEEP;
+                if !stays {
+                    keep -= 1;
+                    swept.push((store.call_key(id), None));
+                }
+                stays
+            });
+            let entries: Vec<(&str, u64)> = slot
+                .entries
+                .iter()
+                .map(|(id, first)| (id.as_str(), whole_ms(*first)))
+                .collect();
+            slot_writes.push((store.slot_key(slot.n), serde_json::to_string(&entries).ok()));
         }
-        let mut writes = self.store.purge(&mut self.index, now_ms);
-        for id in &self.changed {
-            let value = self.get(id);
-            writes.push((
-                self.store.call_key(id),
-                value.and_then(|v| serde_json::to_string(v).ok()),
-            ));
+        let mut writes = slot_writes;
+        for call in self.calls.iter().filter(|c| c.changed) {
+            let t = whole_ms(now_ms);
+            let value = match (&call.state, call.finished) {
+                (_, true) => Some(format!("{{\"t\":{t},\"d\":1}}")),
+                (Some(state), false) => serde_json::to_string(state)
+                    .ok()
+                    .map(|s| format!("{{\"t\":{t},\"s\":{s}}}")),
+                (None, false) => None,
+            };
+            writes.push((store.call_key(&call.id), value));
         }
-        writes.push((
-            self.store.index_key(),
-            serde_json::to_string(&self.index).ok(),
-        ));
-        if self.done_changed {
-            writes.push((
-                self.store.done_key(),
-                serde_json::to_string(&self.done).ok(),
-            ));
-        }
+        writes.extend(swept);
         writes
+    }
+}
+
+/// Milliseconds as stored: a whole, non-negative number.
+fn whole_ms(ms: f64) -> u64 {
+    if ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    }
+}
+
+impl CallStore {
+    /// Writes the call's state (one call key; its slot too when the call is new).
+    pub fn save<T: Serialize>(
+        &self,
+        id: &str,
+        state: T,
+        now_ms: f64,
+        mut loaded: Loaded<T>,
+    ) -> Writes {
+        loaded.save(id, state);
+        loaded.writes(now_ms)
+    }
+
+    /// Leaves the call's tombstone in place of its state.
+    pub fn finish<T: Serialize>(&self, id: &str, now_ms: f64, mut loaded: Loaded<T>) -> Writes {
+        loaded.finish(id);
+        loaded.writes(now_ms)
     }
 }
 
@@ -289,7 +333,7 @@ mod tests {
         }
     }
 
-    fn input_from(storage: &BTreeMap<String, String>, keys: &[String]) -> Stored {
+    fn read(storage: &BTreeMap<String, String>, keys: &[String]) -> Stored {
         Stored {
             values: keys
                 .iter()
@@ -307,72 +351,115 @@ mod tests {
         }
     }
 
-    #[test]
-    fn state_round_trips_and_finish_marks_the_call_done() {
-        let mut storage = BTreeMap::new();
-        let keys = STORE.keys("c1");
-        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 0.0);
-        assert!(loaded.state.is_none() && !loaded.finished);
-        apply(&mut storage, STORE.save("c1", &7u32, 1.0, &loaded));
-        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 2.0);
-        assert_eq!(loaded.state, Some(7));
-        apply(&mut storage, STORE.finish("c1", 3.0, &loaded));
-        let loaded: Loaded<u32> = STORE.load("c1", &input_from(&storage, &keys), 4.0);
-        assert!(loaded.state.is_none() && loaded.finished);
-        assert!(!storage.contains_key("t:call:c1"));
+    fn load(storage: &BTreeMap<String, String>, id: &str, now: f64) -> Loaded<u32> {
+        STORE.load(id, &read(storage, &STORE.keys(id)), now)
     }
 
     #[test]
-    fn idle_calls_expire_and_are_purged() {
+    fn state_round_trips_and_finish_leaves_a_tombstone() {
         let mut storage = BTreeMap::new();
-        let loaded: Loaded<u32> = STORE.load("old", &input_from(&storage, &STORE.keys("old")), 0.0);
-        apply(&mut storage, STORE.save("old", &1u32, 0.0, &loaded));
+        let loaded = load(&storage, "c1", 0.0);
+        assert!(loaded.get("c1").is_none() && !loaded.is_finished("c1"));
+        let w = STORE.save("c1", 7, 0.0, loaded);
+        apply(&mut storage, w);
+        let loaded = load(&storage, "c1", 1.0);
+        assert_eq!(loaded.get("c1"), Some(&7));
+        let w = STORE.finish("c1", 2.0, loaded);
+        apply(&mut storage, w);
+        let loaded = load(&storage, "c1", 3.0);
+        assert!(loaded.get("c1").is_none() && loaded.is_finished("c1"));
+        assert_eq!(storage["t:c:c1"], r#"{"t":2,"d":1}"#);
+    }
+
+    #[test]
+    fn only_a_new_call_writes_its_slot() {
+        let mut storage = BTreeMap::new();
+        let first = STORE.save("c1", 1, 0.0, load(&storage, "c1", 0.0));
+        assert_eq!(first.len(), 2, "{first:?}");
+        apply(&mut storage, first);
+        let again = STORE.save("c1", 2, 1.0, load(&storage, "c1", 1.0));
+        assert_eq!(
+            again,
+            vec![("t:c:c1".to_string(), Some(r#"{"t":1,"s":2}"#.to_string()))]
+        );
+    }
+
+    #[test]
+    fn idle_calls_expire_and_old_ones_are_swept() {
+        let mut storage = BTreeMap::new();
+        let w = STORE.save("old", 1, 0.0, load(&storage, "old", 0.0));
+        apply(&mut storage, w);
         let later = CALL_TTL_MS + 1.0;
-        let loaded: Loaded<u32> =
-            STORE.load("old", &input_from(&storage, &STORE.keys("old")), later);
-        assert!(loaded.state.is_none(), "expired state must not be used");
-        let loaded: Loaded<u32> =
-            STORE.load("new", &input_from(&storage, &STORE.keys("new")), later);
-        apply(&mut storage, STORE.save("new", &2u32, later, &loaded));
-        assert!(!storage.contains_key("t:call:old"));
-        assert!(!storage["t:index"].contains("old"));
+        assert!(
+            load(&storage, "old", later).get("old").is_none(),
+            "expired state must not be used"
+        );
+        // A new call in the same slot, long after, sweeps the old call's key.
+        let n = CallStore::slot_of("old");
+        let other = (0..10_000)
+            .map(|i| format!("n{i}"))
+            .find(|id| CallStore::slot_of(id) == n)
+            .unwrap();
+        let much_later = SWEEP_AFTER_MS + 1.0;
+        let w = STORE.save(&other, 2, much_later, load(&storage, &other, much_later));
+        apply(&mut storage, w);
+        assert!(!storage.contains_key("t:c:old"));
+        assert!(!storage[&STORE.slot_key(n)].contains("\"old\""));
     }
 
     #[test]
-    fn active_calls_are_bounded_and_the_stalest_go_first() {
+    fn storage_stays_bounded_and_no_value_grows_with_the_number_of_calls() {
         let mut storage = BTreeMap::new();
-        for i in 0..(ACTIVE_KEEP + 3) {
-            let id = format!("a{i}");
-            let loaded: Loaded<u32> =
-                STORE.load(&id, &input_from(&storage, &STORE.keys(&id)), i as f64);
-            apply(&mut storage, STORE.save(&id, &1u32, i as f64, &loaded));
+        for i in 0..20_000 {
+            let id = format!("{i:032x}");
+            let w = STORE.save(&id, i, i as f64, load(&storage, &id, i as f64));
+            apply(&mut storage, w);
+            if i % 2 == 0 {
+                let w = STORE.finish(&id, i as f64, load(&storage, &id, i as f64));
+                apply(&mut storage, w);
+            }
         }
-        let index: Vec<(String, f64)> = serde_json::from_str(&storage["t:index"]).unwrap();
-        assert_eq!(index.len(), ACTIVE_KEEP);
-        assert_eq!(index[0].0, "a3");
-        assert!(!storage.contains_key("t:call:a2") && storage.contains_key("t:call:a3"));
+        let calls = storage.keys().filter(|k| k.starts_with("t:c:")).count();
+        assert!(calls <= SLOTS as usize * SLOT_KEEP, "{calls} call keys");
+        let slots = storage.keys().filter(|k| k.starts_with("t:g:")).count();
+        assert!(slots <= SLOTS as usize);
+        let longest = storage.values().map(|v| v.chars().count()).max().unwrap();
+        assert!(
+            longest <= MAX_VALUE_CHARS,
+            "a value of {longest} characters"
+        );
+        // The most recent calls are all still known.
+        let id = format!("{:032x}", 19_998);
+        assert!(load(&storage, &id, 20_000.0).is_finished(&id));
+    }
+
+    #[test]
+    fn long_or_odd_ids_are_keyed_by_a_digest() {
+        let long = "x".repeat(200);
+        let key = STORE.call_key(&long);
+        assert!(key.starts_with("t:c:#") && key.len() < 40, "{key}");
+        assert_ne!(STORE.call_key("a/b"), "t:c:a/b");
+        assert_eq!(STORE.call_key("{5E1B-a}"), "t:c:{5E1B-a}");
     }
 
     #[test]
     fn batch_handles_several_calls_and_finishes_one_it_did_not_load() {
         let mut storage = BTreeMap::new();
         let ids = vec!["a".to_string(), "b".to_string()];
-        let input = input_from(&storage, &STORE.batch_keys(&ids));
-        let mut batch: Batch<u32> = STORE.load_batch(&ids, &input, 0.0);
-        batch.save("a", 1, 0.0);
-        batch.save("b", 2, 0.0);
+        let mut batch: Batch<u32> =
+            STORE.load_batch(&ids, &read(&storage, &STORE.batch_keys(&ids)), 0.0);
+        batch.save("a", 1);
+        batch.save("b", 2);
         apply(&mut storage, batch.writes(0.0));
         let only_a = vec!["a".to_string()];
-        let input = input_from(&storage, &STORE.batch_keys(&only_a));
-        let mut batch: Batch<u32> = STORE.load_batch(&only_a, &input, 1.0);
+        let mut batch: Batch<u32> =
+            STORE.load_batch(&only_a, &read(&storage, &STORE.batch_keys(&only_a)), 1.0);
         assert_eq!(batch.get("a"), Some(&1));
-        batch.finish("b", 1.0);
+        batch.finish("b");
         assert!(batch.is_finished("b") && !batch.is_finished("a"));
         apply(&mut storage, batch.writes(1.0));
-        assert!(!storage.contains_key("t:call:b"));
-        assert_eq!(storage["t:call:a"], "1");
-        let loaded: Loaded<u32> = STORE.load("b", &input_from(&storage, &STORE.keys("b")), 2.0);
-        assert!(loaded.finished && loaded.state.is_none());
+        assert_eq!(storage["t:c:a"], r#"{"t":0,"s":1}"#);
+        assert!(load(&storage, "b", 2.0).is_finished("b"));
     }
 
     #[test]
@@ -380,21 +467,7 @@ mod tests {
         let storage = BTreeMap::new();
         let ids = vec!["a".to_string()];
         let batch: Batch<u32> =
-            STORE.load_batch(&ids, &input_from(&storage, &STORE.batch_keys(&ids)), 0.0);
+            STORE.load_batch(&ids, &read(&storage, &STORE.batch_keys(&ids)), 0.0);
         assert!(batch.writes(0.0).is_empty());
-    }
-
-    #[test]
-    fn done_list_is_bounded() {
-        let mut storage = BTreeMap::new();
-        for i in 0..(DONE_KEEP + 20) {
-            let id = format!("c{i}");
-            let loaded: Loaded<u32> =
-                STORE.load(&id, &input_from(&storage, &STORE.keys(&id)), i as f64);
-            apply(&mut storage, STORE.finish(&id, i as f64, &loaded));
-        }
-        let done: Vec<(String, f64)> = serde_json::from_str(&storage["t:done"]).unwrap();
-        assert_eq!(done.len(), DONE_KEEP);
-        assert_eq!(done[0].0, "c20");
     }
 }

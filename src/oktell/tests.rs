@@ -245,7 +245,7 @@ fn incoming_call_answered_then_ended_produces_one_record() {
         let r = h.push(&m);
         assert!(no_event(&r) && no_record(&r), "{m}");
     }
-    assert!(!h.storage.contains_key("ok:call:chain-1"));
+    assert!(h.storage["ok:c:chain-1"].contains(r#""d":1"#));
 }
 
 #[test]
@@ -455,7 +455,7 @@ fn messages_for_a_chain_never_seen_make_no_call() {
         let r = h.push(&msg(m, m, "ivanov", true, "89161234567"));
         assert!(no_event(&r) && no_record(&r), "{m}");
     }
-    assert!(!h.storage.contains_key("ok:call:chain-1"));
+    assert!(!h.storage.contains_key("ok:c:chain-1"));
 }
 
 #[test]

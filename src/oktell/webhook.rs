@@ -68,7 +68,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
-/// The per-chain store (`ok:call:<chainid>`, `ok:index`, `ok:done`).
+/// The per-chain store (`ok:c:<chainid>` and its sweep slot `ok:g:<n>`, see [`crate::callstore`]).
 pub const STORE: CallStore = CallStore::new("ok");
 /// Storage key of the outbox: records waiting to be handed to ELMA365.
 pub const OUTBOX_KEY: &str = "ok:out";
@@ -755,7 +755,7 @@ impl Mapper {
             secs,
             call,
         });
-        self.batch.finish(id, self.now);
+        self.batch.finish(id);
     }
 
     fn talk_seconds(&self, c: &Chain) -> u32 {
@@ -824,7 +824,7 @@ impl Mapper {
             }
             Kind::RingStart => {
                 if c.ans.is_some() || c.ring.contains(&m.login) {
-                    return self.batch.save(id, c, self.now);
+                    return self.batch.save(id, c);
                 }
                 self.cancel_pending(id);
                 c.ring.push(m.login.clone());
@@ -861,7 +861,7 @@ impl Mapper {
                 // On a callback the operator's own leg connects first; the call is answered
                 // when the client's (external) leg does.
                 if c.talk.contains(&m.login) || (c.acm && !m.ext) {
-                    return self.batch.save(id, c, self.now);
+                    return self.batch.save(id, c);
                 }
                 self.cancel_pending(id);
                 c.talk.push(m.login.clone());
@@ -880,7 +880,7 @@ impl Mapper {
             }
             Kind::CommStop => {
                 if !c.talk.contains(&m.login) {
-                    return self.batch.save(id, c, self.now);
+                    return self.batch.save(id, c);
                 }
                 c.talk.retain(|l| l != &m.login);
                 if c.talk.is_empty() {
@@ -894,7 +894,7 @@ impl Mapper {
                 }
             }
         }
-        self.batch.save(id, c, self.now);
+        self.batch.save(id, c);
     }
 
     fn scenario(&mut self, sc: &Scenario) {
@@ -954,7 +954,7 @@ impl Mapper {
                 return self.end(id, &c, disposition, secs, call);
             }
         }
-        self.batch.save(id, c, self.now);
+        self.batch.save(id, c);
     }
 
     fn result(mut self, reply: WebhookResponse) -> (WebhookResult, Vec<(String, Option<String>)>) {
@@ -971,7 +971,7 @@ impl Mapper {
                 let o = self.outbox.remove(i);
                 self.outbox_changed = true;
                 if o.pending && !self.batch.is_finished(&o.id) {
-                    self.batch.finish(&o.id, self.now);
+                    self.batch.finish(&o.id);
                 }
                 if self.event.is_none() {
                     self.event = Some(o.c.end_event(o.disp, &o.id));

@@ -188,8 +188,10 @@ mod tests {
             json!({"provider": "rostelecom", "sessionId": "S1"})
         );
         assert!(results.iter().all(|r| r["response"]["status"] == 200));
-        assert!(!storage.contains_key("rt:call:S1"));
-        assert!(storage["rt:done"].contains("S1"));
+        assert!(
+            storage["rt:c:S1"].contains(r#""d":1"#),
+            "the state gives way to a tombstone"
+        );
         for b in &bodies {
             let again =
                 run_native(&settings(), &signed(b), &mut storage, 1e12, &mut respond).unwrap();

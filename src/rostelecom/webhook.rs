@@ -62,7 +62,7 @@ pub const CALL_INFO_TIMEOUT_SEC: u32 = 5;
 /// How many handled deliveries one call remembers for de-duplication.
 const SEEN_KEEP: usize = 48;
 
-/// Per-call state under `rt:call:<session_id>`.
+/// Per-call state under `rt:c:<session_id>` (see [`crate::callstore`]).
 const STORE: CallStore = CallStore::new("rt");
 
 /// A call event's stage (`state`, trimmed, any case).
@@ -393,12 +393,11 @@ async fn on_event<H: Host>(
     let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
     let keys = STORE.keys(&ev.session);
     let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
-    if loaded.finished {
+    if loaded.is_finished(&ev.session) {
         return Ok(ignored("the call is already over"));
     }
     let mut st = loaded
-        .state
-        .as_ref()
+        .get(&ev.session)
         .map(CallState::from_json)
         .unwrap_or_default();
     let digest = ev.digest();
@@ -415,11 +414,7 @@ async fn on_event<H: Host>(
     }
     let (event, st) = apply(&ev, st, t, &s.country_code);
     // Saved before `call_info` is asked, so that a concurrent repeat of `end` already sees it.
-    host::write(
-        host,
-        &STORE.save(&ev.session, &st.to_json(), now_ms, &loaded),
-    )
-    .await?;
+    host::write(host, &STORE.save(&ev.session, st.to_json(), now_ms, loaded)).await?;
     if ev.stage != Stage::End {
         return Ok(WebhookResult {
             event,
@@ -438,12 +433,12 @@ async fn on_event<H: Host>(
         Outcome::Failure(_) => None,
     };
     let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
-    if loaded.finished {
+    if loaded.is_finished(&ev.session) {
         return Ok(ignored("the call is already over"));
     }
     let info = info.map(|i| Info::parse(&i));
     let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-    host::write(host, &STORE.finish(&ev.session, now_ms, &loaded)).await?;
+    host::write(host, &STORE.finish(&ev.session, now_ms, loaded)).await?;
     Ok(result)
 }
 
