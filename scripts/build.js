@@ -5,6 +5,8 @@
 //   node scripts/build.js              build
 //   node scripts/build.js --if-needed  build only when a source is newer than the module script
 //   node scripts/build.js --bundle-only  only rebuild the unpacker and the module script from target/wasm-build
+//   node scripts/build.js --panic-test  the test build: the core with the `panic-test` feature (an input that
+//                                        panics on purpose) into target/panic-test/elma365-voip.panic-test.module.ts
 //
 // Steps (see ARCHITECTURE.md, "Build"):
 //  1. cargo build --release --target wasm32-unknown-unknown with -C target-cpu=mvp +mutable-globals;
@@ -29,8 +31,12 @@ const { dropCustomSections, sections } = require('./wasm-sections');
 
 const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
-const work = path.join(root, 'target', 'wasm-build');
-const moduleScript = path.join(pkg, 'elma365-voip.module.ts');
+const PANIC_TEST = process.argv.includes('--panic-test');
+const variant = PANIC_TEST
+  ? { dir: path.join(root, 'target', 'panic-test'), features: ['--features', 'panic-test'], pkg: null }
+  : { dir: path.join(root, 'target'), features: [], pkg };
+const work = path.join(variant.dir, 'wasm-build');
+const moduleScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.module.ts') : path.join(pkg, 'elma365-voip.module.ts');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const log = (msg) => process.stderr.write(`[build] ${msg}\n`);
 
@@ -212,37 +218,41 @@ function buildUnpacker() {
 
 async function main() {
   if (process.argv.includes('--if-needed') && upToDate()) {
-    log('pkg/ is up to date');
+    log(`${path.relative(root, moduleScript)} is up to date`);
     return;
   }
   const started = Date.now();
   const noModules = path.join(work, 'no-modules');
   if (!process.argv.includes('--bundle-only')) buildCore(noModules);
   const { unpacker, stage0 } = buildUnpacker();
-  log('bundling pkg/elma365-voip.module.ts');
+  log(`bundling ${path.relative(root, moduleScript)}`);
   const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
-  fs.writeFileSync(path.join(pkg, 'build-info.json'), JSON.stringify({ ...sizes, builtAt: new Date().toISOString() }, null, 2));
+  if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), JSON.stringify({ ...sizes, builtAt: new Date().toISOString() }, null, 2));
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B`);
 }
 
 /** Steps 1-4: the core's wasm, its wasm-bindgen glue, and pkg/ (the nodejs target). */
 function buildCore(noModules) {
   log('cargo build --release --target wasm32-unknown-unknown');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib'], {
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib', ...variant.features,
+    '--target-dir', path.join(root, 'target')], {
     env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp -C target-feature=+mutable-globals' },
   });
   fs.mkdirSync(work, { recursive: true });
+  // (The panic-test build shares the target dir: only this crate is rebuilt with the feature.)
   const raw = path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'elma365_voip.wasm');
   const input = path.join(work, 'elma365_voip.wasm');
   fs.writeFileSync(input, dropCustomSections(fs.readFileSync(raw), ['target_features']));
 
   log('wasm-bindgen');
-  fs.rmSync(pkg, { recursive: true, force: true });
-  run('wasm-bindgen', [input, '--out-dir', pkg, '--target', 'nodejs']);
+  if (variant.pkg) {
+    fs.rmSync(variant.pkg, { recursive: true, force: true });
+    run('wasm-bindgen', [input, '--out-dir', variant.pkg, '--target', 'nodejs']);
+  }
   run('wasm-bindgen', [input, '--out-dir', noModules, '--target', 'no-modules', '--no-typescript']);
 
   log('wasm-opt (lower to MVP + mutable-globals + sign-ext, then gate)');
-  optimise(path.join(pkg, 'elma365_voip_bg.wasm'));
+  if (variant.pkg) optimise(path.join(variant.pkg, 'elma365_voip_bg.wasm'));
   optimise(path.join(noModules, 'elma365_voip_bg.wasm'));
 }
 

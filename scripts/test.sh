@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: everything, in the order a failure is cheapest to see.
 #   Rust: fmt, clippy -D warnings, unit + integration tests;
-#   build: wasm for Node 14.16 (gated) + module script;
+#   build: wasm for Node 14.16 (gated) + module script, and the panic-test build;
 #   JS: tsc --strict on js-glue, emulator self-tests;
 #   contract tests through the vm host on Node 20 and Node 14.16;
 #   a smoke run of the benchmark (tiny counts, nothing timed is asserted);
@@ -51,12 +51,16 @@ bash scripts/setup.sh --browser || { echo "setup failed"; exit 1; }
 
 suite "cargo fmt --check" cargo fmt --check
 suite "cargo clippy -D warnings" cargo clippy --all-targets --quiet -- -D warnings
+suite "cargo clippy -D warnings (wasm32: the binding)" cargo clippy --quiet --lib --target wasm32-unknown-unknown \
+  --features panic-test -- -D warnings
 suite "cargo test" cargo test --quiet
 suite "loader/: cargo fmt --check" cargo fmt --check --manifest-path loader/Cargo.toml
 suite "loader/: cargo clippy -D warnings" cargo clippy --quiet --release --target wasm32-unknown-unknown \
   --manifest-path loader/Cargo.toml --target-dir target/loader -- -D warnings
 step "build"
 if ! node scripts/build.js; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi
+step "build of the panic test (the core with an input that panics on purpose; never shipped)"
+if ! node scripts/build.js --panic-test; then echo "panic-test build failed"; echo "0 passed, 1 failed"; exit 1; fi
 suite "tsc --strict js-glue" node_modules/.bin/tsc -p js-glue
 suite "module script hygiene" node scripts/check-module.js
 node tests/harness/host.js --transpile >/dev/null

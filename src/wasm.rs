@@ -149,7 +149,7 @@ pub async fn call(settings: String, op: String, host: JsHost) -> String {
     if op.contains("\"deliberatePanic\"") {
         // Test builds only: a panic inside the executor, after an await, as a real bug would be.
         let _ = host.read(&[]).await;
-        panic!("a deliberate panic for the test");
+        panic!("a deliberate panic for the test ({op})");
     }
     match engine::call(&settings, &op, &host).await {
         Ok(result) => format!("{{\"result\":{result}}}"),

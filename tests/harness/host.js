@@ -213,12 +213,15 @@ async function startWebhookHost(mod, opts = {}) {
   };
 }
 
-module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS };
+/** The test build of the module script (`node scripts/build.js --panic-test`): an input panics on purpose. */
+const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', 'elma365-voip.panic-test.module.ts');
+
+module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
 
 // `--transpile`: writes the JS copies that Node 14.16 (no TypeScript compiler) loads: the module
-// script, and the benchmark's reference module when ../shared/bench holds it.
+// script, the panic-test build and the benchmark's reference module, when they exist.
 if (require.main === module && process.argv.includes('--transpile')) {
-  for (const file of [MODULE_TS, REFERENCE_TS].filter((f) => f === MODULE_TS || fs.existsSync(f))) {
+  for (const file of [MODULE_TS, PANIC_TEST_TS, REFERENCE_TS].filter((f) => f === MODULE_TS || fs.existsSync(f))) {
     moduleSource(file);
     process.stdout.write(`${transpiledPath(file)}\n`);
   }
