@@ -50,7 +50,7 @@ declare const AbortController: (new () => { signal: unknown; abort(): void }) | 
 declare function setTimeout(cb: () => void, ms: number): unknown;
 declare function clearTimeout(handle: unknown): void;
 
-/** The host object the core awaits (src/wasm.rs): JSON text in, JSON text or a promise of it out. */
+/** The host object the core awaits (src/wasm.rs): text in, a promise of text out. */
 interface CoreHost {
   fetch(request: string): Promise<string>;
   read(keys: string): Promise<string>;
@@ -60,7 +60,7 @@ interface CoreHost {
 }
 /** One instance of the core (the wasm-bindgen exports). */
 interface CoreInstance {
-  call(settings: string, op: string, host: CoreHost): Promise<string>;
+  call(settings: string, op: string, body: string | undefined, host: CoreHost): Promise<string>;
   settingsSchema(): string;
   version(): string;
 }

@@ -22,6 +22,14 @@
   const TextDecoder = HostTextDecoder || class {
     decode(bytes) {
       if (bytes === undefined) return '';
+      let ascii = 0;
+      while (ascii < bytes.length && bytes[ascii] < 0x80) ascii++;
+      if (ascii === bytes.length) {
+        // ASCII (what the core mostly sends): straight to char codes, no UTF-8 decoding.
+        let text = '';
+        for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+        return text;
+      }
       const units = [];
       let out = '';
       for (let i = 0; i < bytes.length;) {

@@ -113,9 +113,13 @@ const __elma365voip = (function () {
     return Promise.reject(d.code ? `${d.message} (${d.code})` : d.message);
   }
 
+  /** Storage calls cross as text: keys and values separated by NUL, an absent value as U+0001 (src/wasm.rs). */
+  const SEP = '\u0000';
+  const ABSENT = '\u0001';
+
   /**
-   * The host the core awaits (see src/wasm.rs): JSON text in, a promise of JSON text out. None of
-   * its methods throws: a failure is a rejection with a message, which the core reports.
+   * The host the core awaits (see src/wasm.rs): text in, a promise of text out. None of its
+   * methods throws: a failure is a rejection with a message, which the core reports.
    */
   function makeHost(instance: Instance): CoreHost {
     return {
@@ -128,16 +132,21 @@ const __elma365voip = (function () {
       },
       read: async (keys: string) => {
         try {
-          const values: Array<string | null> = [];
-          for (const key of JSON.parse(keys) as string[]) values.push(await storageGet(key));
-          return JSON.stringify(values);
+          const values: string[] = [];
+          for (const key of keys.split(SEP)) {
+            const v = await storageGet(key);
+            // A value the module did not write (it never stores a raw NUL) counts as absent.
+            values.push(v === null || v.indexOf(SEP) >= 0 ? ABSENT : v);
+          }
+          return values.join(SEP);
         } catch (e) {
           return failed(e);
         }
       },
       write: async (writes: string) => {
         try {
-          for (const [key, value] of JSON.parse(writes) as Array<[string, string | null]>) await storageSet(key, value);
+          const parts = writes.split(SEP);
+          for (let i = 0; i + 1 < parts.length; i += 2) await storageSet(parts[i], parts[i + 1] === ABSENT ? null : parts[i + 1]);
           return '';
         } catch (e) {
           return failed(e);
@@ -190,7 +199,7 @@ const __elma365voip = (function () {
   };
 
   /** Runs one contract call in the core: one crossing in, the core awaits the host, one answer out. */
-  async function run(op: Record<string, unknown>): Promise<unknown> {
+  async function run(op: Record<string, unknown>, body?: string): Promise<unknown> {
     const inst = instance();
     const text = await new Promise<string>((resolve, reject) => {
       const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
@@ -202,7 +211,7 @@ const __elma365voip = (function () {
       };
       let answer: Promise<string>;
       try {
-        answer = (inst.core as CoreInstance).call(settingsJson(), JSON.stringify(op), inst.host);
+        answer = (inst.core as CoreInstance).call(settingsJson(), JSON.stringify(op), body, inst.host);
       } catch (e) {
         trapped(inst, e);
         return;
@@ -240,15 +249,18 @@ const __elma365voip = (function () {
     return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
   }
 
-  /** The webhook request as plain values: raw body text is kept byte-for-byte for signatures. */
-  function normaliseRequest(request: FetchRequest): Record<string, unknown> {
+  /**
+   * The webhook request as plain values, and its raw body text apart (kept byte-for-byte for
+   * signatures, and passed beside the op so that it is not escaped into it).
+   */
+  function normaliseRequest(request: FetchRequest): { request: Record<string, unknown>; body: string | undefined } {
     const r = (request || {}) as FetchRequest;
     let body: string | undefined;
     let bodyNotString = false;
     if (typeof r.body === 'string') body = capped(r.body);
     else if (r.body instanceof Uint8Array) body = new TextDecoderLike().decode(r.body.subarray(0, MAX_BODY + 4));
     else if (r.body !== undefined && r.body !== null) bodyNotString = true;
-    return { method: String(r.method || ''), headers: pairsOf(r.headers), body, bodyNotString, query: pairsOf(r.query) };
+    return { request: { method: String(r.method || ''), headers: pairsOf(r.headers), bodyNotString, query: pairsOf(r.query) }, body };
   }
 
   /** Minimal UTF-8 decoding for a binary body, without depending on a host TextDecoder. */
@@ -322,8 +334,10 @@ const __elma365voip = (function () {
 
   return {
     run,
-    parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> =>
-      toHost((await run({ op: 'parseWebhook', request: normaliseRequest(request) })) as CoreWebhook),
+    parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> => {
+      const normal = normaliseRequest(request);
+      return toHost((await run({ op: 'parseWebhook', request: normal.request }, normal.body)) as CoreWebhook);
+    },
     /** Loads the core now (cold start) and returns its version; `mark(phase)` is called after each loading phase (for the benchmark). */
     warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as CoreInstance).version(),
     /** The settings field table, as the core defines it. */

@@ -410,7 +410,7 @@ mod tests {
     #[test]
     fn storage_stays_bounded_and_no_value_grows_with_the_number_of_calls() {
         let mut storage = BTreeMap::new();
-        for i in 0..20_000 {
+        for i in 0..5_000 {
             let id = format!("{i:032x}");
             let w = STORE.save(&id, i, i as f64, load(&storage, &id, i as f64));
             apply(&mut storage, w);
@@ -429,8 +429,8 @@ mod tests {
             "a value of {longest} characters"
         );
         // The most recent calls are all still known.
-        let id = format!("{:032x}", 19_998);
-        assert!(load(&storage, &id, 20_000.0).is_finished(&id));
+        let id = format!("{:032x}", 4_998);
+        assert!(load(&storage, &id, 5_000.0).is_finished(&id));
     }
 
     #[test]

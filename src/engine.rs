@@ -91,33 +91,38 @@ fn op_name(op: &Op) -> &'static str {
     }
 }
 
-/// Runs one contract call to its end on `host`. `settings_json` is `Namespace.params.data` and
-/// `op_json` an [`Op`], both as JSON; the settings are read once, here. Returns the result, or the
-/// error the shim throws (scrubbed of every secret). `VoipTestConnection` never fails: its error
-/// becomes `{success: false, failReason}`.
+/// Runs one contract call to its end on `host`. `settings` is `Namespace.params.data` as read by
+/// [`Settings::from_json`] (the binding reads it once and reuses it while it is unchanged); `op_json`
+/// is an [`Op`] as JSON. A webhook's raw body may come beside the op as `body`, so that it is
+/// neither escaped nor parsed twice. Returns the result as JSON text, or the error the shim throws
+/// (scrubbed of every secret). `VoipTestConnection` never fails: its error becomes
+/// `{success: false, failReason}`.
 pub async fn call<H: Host>(
-    settings_json: &str,
+    settings: &Result<Settings, VoipError>,
     op_json: &str,
+    body: Option<String>,
     host: &H,
-) -> Result<Value, ErrorOut> {
-    let op = json::parse(op_json)
+) -> Result<Json, ErrorOut> {
+    let mut op = json::parse(op_json)
         .and_then(|v| Op::from_value(&v))
         .map_err(|e| {
             let e = VoipError::bad_input(format!("The module shim sent an unknown call: {e}"));
             ErrorOut::new(&e, &[])
         })?;
+    if let (Op::ParseWebhook { request }, Some(body)) = (&mut op, body) {
+        request.body = Some(body);
+    }
     if let Op::OnWebhookUpdated { url } = &op {
         // Common to both providers, and independent of the settings: ELMA365 calls it on the first
         // publish too, before the admin has filled anything in.
         let set = [(WEBHOOK_URL_KEY.to_string(), Some(url.trim().to_string()))];
         return host::write(host, &set)
             .await
-            .map(|()| Value::Null)
+            .map(|()| null())
             .map_err(|e| ErrorOut::new(&e, &[]));
     }
     let testing = op == Op::TestConnection;
-    let settings = Settings::from_json(settings_json);
-    let outcome = match &settings {
+    let outcome = match settings {
         Ok(s) => match s.provider {
             Provider::Oktell => oktell::run(op, s, host).await,
             Provider::Rostelecom => rostelecom::run(op, s, host).await,
@@ -136,9 +141,17 @@ pub async fn call<H: Host>(
     }
 }
 
-/// A result as the JSON value ELMA365 gets.
-pub fn value(v: impl Serialize) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+/// A result as ELMA365 gets it, as JSON text (made once, at the end: no intermediate `Value`).
+pub type Json = String;
+
+/// A result as JSON text.
+pub fn value(v: impl Serialize) -> Json {
+    serde_json::to_string(&v).unwrap_or_else(|_| null())
+}
+
+/// The `null` result (the contract functions that return nothing).
+pub fn null() -> Json {
+    "null".into()
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -126,5 +126,9 @@ pub fn run_native(
         now_ms,
     };
     let op = serde_json::to_string(op).unwrap_or_default();
-    pollster::block_on(crate::engine::call(settings_json, &op, &host)).map_err(|e| e.message)
+    let settings = crate::settings::Settings::from_json(settings_json);
+    let result = pollster::block_on(crate::engine::call(&settings, &op, None, &host));
+    result
+        .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+        .map_err(|e| e.message)
 }

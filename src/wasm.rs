@@ -6,17 +6,20 @@
 //! or with a promise (anything with `then`).
 
 use crate::engine;
+use crate::error::VoipError;
 use crate::host::{Host, Stored};
 use crate::http::{HttpRequest, Outcome};
 use crate::json;
+use crate::settings::Settings;
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The shim's host: `fetch(request)`, `read(keys)`, `write(writes)` (JSON text in, JSON
-    /// text or a promise of it out), `now()`, and `panic(message)`.
+    /// The shim's host: `fetch(request)` (JSON text in, JSON text or a promise of it out),
+    /// `read(keys)` and `write(writes)` (NUL-separated text, see [`SEP`]), `now()`, and `panic(message)`.
     pub type JsHost;
     #[wasm_bindgen(method, structural)]
     fn fetch(this: &JsHost, request: &str) -> JsValue;
@@ -33,18 +36,40 @@ extern "C" {
 thread_local! {
     /// The host told about a panic (any host of this instance will do: they are the shim's).
     static PANIC_SINK: RefCell<Option<JsHost>> = const { RefCell::new(None) };
-    /// The settings of the latest call, so that a panic's message is scrubbed of their secrets.
-    static SETTINGS: RefCell<String> = const { RefCell::new(String::new()) };
+    /// The latest settings, as JSON and as read: read again only when they change. A panic's
+    /// message is scrubbed of their secrets.
+    static SETTINGS: RefCell<Option<(String, Rc<Read>)>> = const { RefCell::new(None) };
+}
+
+type Read = Result<Settings, VoipError>;
+
+/// The settings read from `json`, from the cache while they are unchanged.
+fn settings(json: String) -> Rc<Read> {
+    SETTINGS.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return Rc::new(Settings::from_json(&json));
+        };
+        match cache.as_ref() {
+            Some((text, read)) if *text == json => Rc::clone(read),
+            _ => {
+                let read = Rc::new(Settings::from_json(&json));
+                *cache = Some((json, Rc::clone(&read)));
+                read
+            }
+        }
+    })
 }
 
 /// A panic's message as the shim may show it: secrets masked, cut to a few hundred characters.
 fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
     let text = info.to_string();
-    let settings = SETTINGS.with(|s| s.try_borrow().map(|s| s.clone()).unwrap_or_default());
-    let text = match crate::settings::Settings::from_json(&settings) {
-        Ok(s) => crate::error::scrub(&text, &s.secrets()),
-        Err(_) => text,
-    };
+    let text = SETTINGS.with(|cache| match cache.try_borrow().as_deref() {
+        Ok(Some((_, read))) => match read.as_ref() {
+            Ok(s) => crate::error::scrub(&text, &s.secrets()),
+            Err(_) => text.clone(),
+        },
+        _ => text.clone(),
+    });
     crate::http::snippet(&text, 400)
 }
 
@@ -86,6 +111,21 @@ async fn settle(v: JsValue) -> Result<JsValue, String> {
         })
 }
 
+/// Separates keys and values in the storage calls: the module's keys and the JSON it stores never
+/// hold a raw NUL, so nothing is escaped on the way (a value that does hold one is refused by the shim).
+const SEP: &str = "\u{0}";
+/// Stands for an absent value.
+const ABSENT: &str = "\u{1}";
+
+/// Splits the shim's answer to `read` into `n` values (`ABSENT` is `None`).
+fn unframe(text: &str, n: usize) -> Option<Vec<Option<String>>> {
+    let values: Vec<Option<String>> = text
+        .split(SEP)
+        .map(|v| (v != ABSENT).then(|| v.to_string()))
+        .collect();
+    (values.len() == n).then_some(values)
+}
+
 fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -104,29 +144,38 @@ impl Host for Shim {
     }
 
     async fn read(&self, keys: &[String]) -> Result<Stored, String> {
-        let answer = settle(self.0.read(&to_json(keys))).await?;
-        let values = answer
+        if keys.is_empty() {
+            return Ok(Stored::default());
+        }
+        let answer = settle(self.0.read(&keys.join(SEP))).await?;
+        let text = answer
             .as_string()
-            .and_then(|text| json::parse(&text).ok())
-            .and_then(|v| match v {
-                serde_json::Value::Array(items) => Some(items),
-                _ => None,
-            })
-            .filter(|items| items.len() == keys.len())
-            .ok_or("the shim's storage adapter answered malformed JSON")?;
-        let values = keys
-            .iter()
-            .cloned()
-            .zip(values.into_iter().map(|v| match v {
-                serde_json::Value::String(s) => Some(s),
-                _ => None,
-            }))
-            .collect();
-        Ok(Stored { values })
+            .ok_or("the shim's storage adapter answered with something other than text")?;
+        let values = unframe(&text, keys.len())
+            .ok_or("the shim's storage adapter answered with the wrong number of values")?;
+        Ok(Stored {
+            values: keys.iter().cloned().zip(values).collect(),
+        })
     }
 
     async fn write(&self, writes: &[(String, Option<String>)]) -> Result<(), String> {
-        settle(self.0.write(&to_json(writes))).await.map(|_| ())
+        let framed = |t: &str| !t.contains(SEP) && t != ABSENT;
+        if !writes
+            .iter()
+            .all(|(k, v)| framed(k) && v.as_deref().is_none_or(framed))
+        {
+            return Err("a storage key or value holds a NUL character".into());
+        }
+        let mut text = String::new();
+        for (i, (key, value)) in writes.iter().enumerate() {
+            if i > 0 {
+                text.push_str(SEP);
+            }
+            text.push_str(key);
+            text.push_str(SEP);
+            text.push_str(value.as_deref().unwrap_or(ABSENT));
+        }
+        settle(self.0.write(&text)).await.map(|_| ())
     }
 
     fn now_ms(&self) -> f64 {
@@ -135,15 +184,11 @@ impl Host for Shim {
 }
 
 /// Runs one contract call: `settings` is `Namespace.params.data` as JSON, `op` an `Op` as JSON,
-/// `host` the shim's host object. Resolves to `{"result": …}` or `{"error": {kind, message}}`.
+/// `body` a webhook's raw body (beside the op, so it is not escaped), `host` the shim's host object. Resolves to `{"result": …}` or `{"error": {kind, message}}`.
 #[wasm_bindgen]
-pub async fn call(settings: String, op: String, host: JsHost) -> String {
+pub async fn call(settings: String, op: String, body: Option<String>, host: JsHost) -> String {
     install_panic_hook(&host);
-    SETTINGS.with(|s| {
-        if let Ok(mut s) = s.try_borrow_mut() {
-            s.clone_from(&settings);
-        }
-    });
+    let settings = self::settings(settings);
     let host = Shim(host);
     #[cfg(feature = "panic-test")]
     if op.contains("\"deliberatePanic\"") {
@@ -151,8 +196,8 @@ pub async fn call(settings: String, op: String, host: JsHost) -> String {
         let _ = host.read(&[]).await;
         panic!("a deliberate panic for the test ({op})");
     }
-    match engine::call(&settings, &op, &host).await {
-        Ok(result) => format!("{{\"result\":{result}}}"),
+    match engine::call(&settings, &op, body, &host).await {
+        Ok(result) => ["{\"result\":", &result, "}"].concat(),
         Err(error) => format!("{{\"error\":{}}}", to_json(&error)),
     }
 }

@@ -15,16 +15,15 @@ pub mod webhook;
 pub mod xml;
 
 use crate::contract::{Member, TestResult, WebhookResult};
-use crate::engine::{value, Op};
+use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
 use crate::host::{self, Host};
 use crate::http::{snippet, HttpRequest, HttpResponse, Outcome};
 use crate::phone::{self, Number};
 use crate::settings::{describe, Settings};
-use serde_json::Value;
 
 /// Runs a contract call.
-pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipError> {
+pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipError> {
     match op {
         Op::TestConnection => {
             let req = api::command(s, "getlicenseinfo", &[("detail", "regserial")]);
@@ -50,8 +49,8 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipE
                 Ok(value(result))
             }
         },
-        Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(Value::from),
-        Op::OnWebhookUpdated { .. } => Ok(Value::Null),
+        Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(value),
+        Op::OnWebhookUpdated { .. } => Ok(null()),
     }
 }
 
@@ -76,7 +75,7 @@ async fn directory<H: Host>(
     s: &Settings,
     host: &H,
     test: Option<String>,
-) -> Result<Value, VoipError> {
+) -> Result<Json, VoipError> {
     let ok = s.oktell();
     let Some(script) = &ok.members_script else {
         return static_directory(s, test);
@@ -95,7 +94,7 @@ async fn directory<H: Host>(
 }
 
 /// The directory from `oktellMembers`, or the error (a note on success when testing).
-fn static_directory(s: &Settings, test: Option<String>) -> Result<Value, VoipError> {
+fn static_directory(s: &Settings, test: Option<String>) -> Result<Json, VoipError> {
     let ok = s.oktell();
     let members = match &ok.members {
         Some(text) => members::parse_directory(text).map_err(|e| {
@@ -136,7 +135,7 @@ fn static_directory(s: &Settings, test: Option<String>) -> Result<Value, VoipErr
     }
 }
 
-fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> Value {
+fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> Json {
     match test {
         None => value(members),
         Some(summary) => value(success(
@@ -277,10 +276,10 @@ fn call_result(
     outcome: &Outcome,
     user: &str,
     number: &str,
-) -> Result<Value, VoipError> {
+) -> Result<Json, VoipError> {
     let r = api::response(s, "wp_autocallstart", outcome)?;
     match r.status {
-        200 if !api::is_html(r) => Ok(Value::Null),
+        200 if !api::is_html(r) => Ok(null()),
         500 => {
             let said = r.snippet(160);
             Err(VoipError::provider(format!(

@@ -11,7 +11,7 @@ pub mod members;
 pub mod webhook;
 
 use crate::contract::TestResult;
-use crate::engine::{value, Op};
+use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
 use crate::host::{self, Host};
 use crate::http::Outcome;
@@ -19,7 +19,7 @@ use crate::settings::Settings;
 use serde_json::Value;
 
 /// Runs a contract call.
-pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipError> {
+pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipError> {
     match op {
         Op::TestConnection => {
             let v = ask(s, host, "users_info").await?;
@@ -44,14 +44,14 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Value, VoipE
             // Sent once and never retried: a repeat would ring the employee twice.
             let outcome = host::fetch(host, &calls::call_back(s, &from, &to)).await?;
             answer(s, "call_back", &outcome)
-                .map(|_| Value::Null)
+                .map(|_| null())
                 .map_err(|e| calls::call_back_error(e, &from.label(), &to))
         }
         Op::GetCallLink { call_data } => {
             let session = calls::session_of(&call_data)?;
             match host::fetch(host, &calls::get_record(s, &session)).await? {
-                Outcome::Response(resp) => calls::record_url(s, &session, &resp).map(Value::from),
-                failure => answer(s, "get_record", &failure).map(|_| Value::Null),
+                Outcome::Response(resp) => calls::record_url(s, &session, &resp).map(value),
+                failure => answer(s, "get_record", &failure).map(|_| null()),
             }
         }
         Op::ParseWebhook { request } => webhook::handle(&request, s, host).await.map(value),
