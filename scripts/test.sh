@@ -63,7 +63,7 @@ pkg_committed() {
   if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "not a git checkout: nothing to compare"; return 0; fi
   local changed=0 untracked
   git --no-pager diff --exit-code --stat -- pkg/ || changed=1
-  untracked=$(git ls-files --others --exclude-standard -- pkg/)
+  untracked=$(git ls-files --others -- pkg/)  # ignored ones too: a full build leaves nothing else there
   if [ -n "$untracked" ]; then printf 'not committed: %s\n' $untracked; changed=1; fi
   if [ "$changed" -ne 0 ]; then
     echo "pkg/ is not what the sources build: run \`npm run build\` and commit pkg/"
