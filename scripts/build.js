@@ -24,6 +24,7 @@
 //     unless it gives back the core byte for byte.
 const { execFileSync } = require('child_process');
 const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { deflateAsync } = require('@gfx/zopfli');
@@ -214,7 +215,8 @@ function buildUnpacker() {
   log('cargo build loader/ (the unpacker)');
   run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--manifest-path', 'loader/Cargo.toml',
     '--target-dir', path.join('target', 'loader')], {
-    env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp -C target-feature=+mutable-globals -C link-arg=-zstack-size=65536' },
+    env: cargoEnv(['-C', 'target-cpu=mvp', '-C', 'target-feature=+mutable-globals', '-C', 'link-arg=-zstack-size=65536'],
+      path.join(root, 'target', 'loader')),
   });
   fs.mkdirSync(work, { recursive: true });
   const out = path.join(work, 'unpacker.wasm');
@@ -236,20 +238,50 @@ async function main() {
   const { unpacker, stage0 } = buildUnpacker();
   log(`bundling ${path.relative(root, moduleScript)}`);
   const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
-  if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), JSON.stringify({ ...sizes, builtAt: new Date().toISOString() }, null, 2));
+  // Committed with the rest of pkg/, so nothing machine- or time-specific; the toolchain is an input of the bytes.
+  const rustc = execFileSync(process.env.RUSTC || 'rustc', ['--version'], { cwd: root, encoding: 'utf8' }).trim();
+  if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), `${JSON.stringify({ ...sizes, rustc }, null, 2)}\n`);
   log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B`);
+}
+
+/** The environment for cargo: `flags` plus remaps that make the wasm the same on every machine. Panic
+    locations embed source paths: cargo names the crate's own files relatively (src/...), but each dependency by
+    its absolute path under CARGO_HOME, and build-script output by its path in the target dir. std's are
+    /rustc/<commit>/library/...; with the rust-src component installed rustc may name them by its real path in the
+    toolchain instead, so that is mapped back to the same /rustc/<commit>. The last matching remap wins, so the
+    more specific prefixes come last. Passed as CARGO_ENCODED_RUSTFLAGS (0x1f-separated) so that a path with spaces
+    stays one argument; cargo leaves --remap-path-prefix out of -C metadata, so symbol names do not change either. */
+function cargoEnv(flags, targetDir) {
+  const rustc = process.env.RUSTC || 'rustc';
+  const sysroot = execFileSync(rustc, ['--print', 'sysroot'], { cwd: root, encoding: 'utf8' }).trim();
+  const commit = /^commit-hash: (\S+)$/m.exec(execFileSync(rustc, ['-vV'], { cwd: root, encoding: 'utf8' }))[1];
+  const cargoHome = process.env.CARGO_HOME ? path.resolve(process.env.CARGO_HOME) : path.join(os.homedir(), '.cargo');
+  const remaps = [
+    [path.join(sysroot, 'lib', 'rustlib', 'src', 'rust'), `/rustc/${commit}`],
+    [root, '.'],
+    [targetDir, '/target'],
+    [cargoHome, '/cargo'],
+  ].flatMap(([from, to]) => {
+    const real = fs.existsSync(from) ? fs.realpathSync(from) : from;
+    return [...new Set([from, real])].map((p) => `--remap-path-prefix=${p}=${to}`);
+  });
+  const env = { ...process.env, CARGO_ENCODED_RUSTFLAGS: [...flags, ...remaps].join('\x1f') };
+  delete env.RUSTFLAGS;
+  return env;
 }
 
 /** Steps 1-4: the core's wasm, its wasm-bindgen glue, and pkg/ (the nodejs target). */
 function buildCore(noModules) {
   log('cargo build --release --target wasm32-unknown-unknown');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib', ...variant.features,
-    '--target-dir', path.join(root, 'target')], {
-    env: { ...process.env, RUSTFLAGS: '-C target-cpu=mvp -C target-feature=+mutable-globals' },
+  // The target dir as cargo sees it (CARGO_TARGET_DIR, build.target-dir), not necessarily target/. The
+  // panic-test build shares it: only this crate is rebuilt with the feature.
+  const targetDir = JSON.parse(execFileSync('cargo', ['metadata', '--format-version', '1', '--no-deps'],
+    { cwd: root, encoding: 'utf8' })).target_directory;
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib', ...variant.features], {
+    env: cargoEnv(['-C', 'target-cpu=mvp', '-C', 'target-feature=+mutable-globals'], targetDir),
   });
   fs.mkdirSync(work, { recursive: true });
-  // (The panic-test build shares the target dir: only this crate is rebuilt with the feature.)
-  const raw = path.join(root, 'target', 'wasm32-unknown-unknown', 'release', 'elma365_voip.wasm');
+  const raw = path.join(targetDir, 'wasm32-unknown-unknown', 'release', 'elma365_voip.wasm');
   const input = path.join(work, 'elma365_voip.wasm');
   fs.writeFileSync(input, dropCustomSections(fs.readFileSync(raw), ['target_features']));
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm test`: everything, in the order a failure is cheapest to see.
 #   Rust: fmt, clippy -D warnings, unit + integration tests;
-#   build: wasm for Node 14.16 (gated) + module script, and the panic-test build;
+#   build: wasm for Node 14.16 (gated) + module script; the committed pkg/ must be exactly what it built;
+#   the panic-test build;
 #   JS: tsc --strict on js-glue, emulator self-tests;
 #   contract tests through the vm host on Node 20 and Node 14.16;
 #   a smoke run of the benchmark (tiny counts, nothing timed is asserted);
@@ -59,6 +60,21 @@ suite "loader/: cargo clippy -D warnings" cargo clippy --quiet --release --targe
   --manifest-path loader/Cargo.toml --target-dir target/loader -- -D warnings
 step "build"
 if ! node scripts/build.js; then echo "build failed"; echo "0 passed, 1 failed"; exit 1; fi
+# pkg/ is committed (the deliverable, like an Action's dist/): the build just rewrote it, so a changed, deleted or
+# new file there means the committed (or staged) pkg/ is not what these sources build.
+pkg_committed() {
+  if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then echo "not a git checkout: nothing to compare"; return 0; fi
+  local changed=0 untracked
+  git --no-pager diff --exit-code --stat -- pkg/ || changed=1
+  untracked=$(git ls-files --others -- pkg/)  # ignored ones too: a full build leaves nothing else there
+  if [ -n "$untracked" ]; then printf 'not committed: %s\n' $untracked; changed=1; fi
+  if [ "$changed" -ne 0 ]; then
+    echo "pkg/ is not what the sources build: run \`npm run build\` and commit pkg/"
+    return 1
+  fi
+  echo "pkg/ is what the sources build"
+}
+suite "pkg/ is committed as built" pkg_committed
 step "build of the panic test (the core with an input that panics on purpose; never shipped)"
 if ! node scripts/build.js --panic-test; then echo "panic-test build failed"; echo "0 passed, 1 failed"; exit 1; fi
 suite "tsc --strict js-glue" node_modules/.bin/tsc -p js-glue
