@@ -31,7 +31,7 @@ export interface Event {
 }
 
 /**
- * A contract function call, as the shim passes it to `start`.
+ * A contract function call, as the shim passes it to [`call`].
  */
 export type Op = { op: "testConnection" } | { op: "getMembers" } | { op: "generateCall"; src: string; dst: string } | { op: "parseWebhook"; request: WebhookRequest } | { op: "getCallLink"; callData?: unknown } | { op: "onWebhookUpdated"; url?: string };
 
@@ -119,36 +119,6 @@ export interface HttpRequest {
      * Who we talk to, for messages, e.g. "the Oktell server at http://h:4055".
      */
     target: string;
-}
-
-/**
- * A step as it crosses to JS.
- */
-export interface WireStep {
-    /**
-     * Opaque state for `resume`; absent on a final step.
-     */
-    state?: string;
-    /**
-     * Request to perform.
-     */
-    fetch?: HttpRequest;
-    /**
-     * Storage keys to read.
-     */
-    get: string[];
-    /**
-     * Storage writes to perform first (`null` deletes).
-     */
-    set: [string, string | null][];
-    /**
-     * The final value.
-     */
-    result?: unknown;
-    /**
-     * The final error.
-     */
-    error?: { kind: string; message: string };
 }
 
 /**
@@ -266,20 +236,6 @@ export interface WebhookResponse {
 }
 
 /**
- * What the shim passes back to `resume`.
- */
-export interface Input {
-    /**
-     * The outcome of the step's `fetch`, if it asked for one.
-     */
-    response?: Outcome | null;
-    /**
-     * The values of the keys the step asked to `get` (`null` when absent).
-     */
-    storage?: Record<string, string | null>;
-}
-
-/**
  * `VoipTestConnection`'s result.
  */
 export interface TestResult {
@@ -299,21 +255,15 @@ export interface TestResult {
 
 
 /**
- * Advances a contract call with the opaque `state` of the previous step and an `Input` as JSON.
- * Returns a `WireStep` as JSON.
+ * Runs one contract call: `settings` is `Namespace.params.data` as JSON, `op` an `Op` as JSON,
+ * `body` a webhook's raw body (beside the op, so it is not escaped), `host` the shim's host object. Resolves to `{"result": …}` or `{"error": {kind, message}}`.
  */
-export function resume(settings: string, state: string, input: string, now_ms: number): string;
+export function call(settings: string, op: string, body: string | null | undefined, host: any): Promise<string>;
 
 /**
  * The settings field table (code, kind, scope, label, help, required, default, example, choices) as JSON.
  */
 export function settingsSchema(): string;
-
-/**
- * Starts a contract call: `settings` is `Namespace.params.data` as JSON, `op` an `Op` as JSON.
- * Returns a `WireStep` as JSON.
- */
-export function start(settings: string, op: string, now_ms: number): string;
 
 /**
  * The core's version.

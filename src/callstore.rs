@@ -8,7 +8,7 @@
 //!   is older than [`CALL_TTL_MS`] counts as absent.
 //! - `p:g:<n>`: sweep slot `n` of [`SLOTS`] (the slot of a call is a hash of its id):
 //!   `[[id, firstSavedMs], …]`, oldest first, of the calls whose keys are in storage. It is read with
-//!   the call and written only when a call is first saved: entries older than [`SWEEP_AFTER_MS`], and
+//!   the call, but parsed and written only when a call is first saved: entries older than [`SWEEP_AFTER_MS`], and
 //!   the oldest beyond [`SLOT_KEEP`], are dropped and their call keys deleted. This is what bounds the
 //!   storage, since it has no listing of keys and no expiry of its own.
 //!
@@ -56,13 +56,15 @@ struct Call<T> {
     state: Option<T>,
     finished: bool,
     changed: bool,
+    /// Whether storage held a value for it (then it is in its slot already).
+    stored: bool,
 }
 
-/// One sweep slot as loaded.
+/// One sweep slot as read: parsed only when a new call is added to it.
 #[derive(Debug)]
 struct Slot {
     n: u32,
-    entries: Vec<(String, f64)>,
+    text: Option<String>,
 }
 
 /// The calls one webhook touches, loaded at once: read their keys, change them in memory, then
@@ -148,14 +150,12 @@ impl CallStore {
             if batch.calls.iter().any(|c| &c.id == id) {
                 continue;
             }
-            let value = stored
-                .get(&self.call_key(id))
-                .and_then(|text| json::parse(text).ok())
-                .filter(|v| {
-                    v.get("t")
-                        .and_then(Value::as_f64)
-                        .is_some_and(|t| now_ms - t < CALL_TTL_MS)
-                });
+            let text = stored.get(&self.call_key(id));
+            let value = text.and_then(|text| json::parse(text).ok()).filter(|v| {
+                v.get("t")
+                    .and_then(Value::as_f64)
+                    .is_some_and(|t| now_ms - t < CALL_TTL_MS)
+            });
             let finished = value.as_ref().is_some_and(|v| v.get("d").is_some());
             let state = value
                 .and_then(|mut v| v.get_mut("s").map(Value::take))
@@ -166,12 +166,13 @@ impl CallStore {
                 state,
                 finished,
                 changed: false,
+                stored: text.is_some(),
             });
             let n = CallStore::slot_of(id);
             if !batch.slots.iter().any(|s| s.n == n) {
                 batch.slots.push(Slot {
                     n,
-                    entries: stamped_ids(stored.get(&self.slot_key(n))),
+                    text: stored.get(&self.slot_key(n)).map(str::to_string),
                 });
             }
         }
@@ -202,6 +203,7 @@ impl<T: Serialize> Batch<T> {
                     state: None,
                     finished: false,
                     changed: false,
+                    stored: false,
                 });
                 self.calls.len() - 1
             }
@@ -244,22 +246,23 @@ impl<T: Serialize> Batch<T> {
         let store = self.store;
         let mut slot_writes = Writes::new();
         let mut swept = Writes::new();
-        for mut slot in self.slots {
-            let added: Vec<&str> = self
+        for slot in self.slots {
+            let mut new = self
                 .calls
                 .iter()
-                .filter(|c| c.changed && CallStore::slot_of(&c.id) == slot.n)
-                .filter(|c| !slot.entries.iter().any(|(i, _)| *i == c.id))
-                .map(|c| c.id.as_str())
-                .collect();
-            if added.is_empty() {
+                .filter(|c| c.changed && !c.stored && CallStore::slot_of(&c.id) == slot.n)
+                .peekable();
+            if new.peek().is_none() {
                 continue;
             }
-            for id in added {
-                slot.entries.push((id.to_string(), now_ms));
+            let mut entries = stamped_ids(slot.text.as_deref());
+            for call in new {
+                if !entries.iter().any(|(i, _)| *i == call.id) {
+                    entries.push((call.id.clone(), now_ms));
+                }
             }
-            let mut keep = slot.entries.len();
-            slot.entries.retain(|(id, first)| {
+            let mut keep = entries.len();
+            entries.retain(|(id, first)| {
                 let stays = now_ms - first < SWEEP_AFTER_MS && keep <= SLOT_KEEP;
                 if !stays {
                     keep -= 1;
@@ -267,8 +270,7 @@ impl<T: Serialize> Batch<T> {
                 }
                 stays
             });
-            let entries: Vec<(&str, u64)> = slot
-                .entries
+            let entries: Vec<(&str, u64)> = entries
                 .iter()
                 .map(|(id, first)| (id.as_str(), whole_ms(*first)))
                 .collect();

@@ -292,7 +292,7 @@ mod tests {
                 respond: std::cell::RefCell::new(|_: &crate::http::HttpRequest| unreachable!()),
                 now_ms: 0.0,
             };
-            pollster::block_on(call("{}", op, &host))
+            pollster::block_on(call(&Settings::from_json("{}"), op, None, &host))
                 .unwrap_err()
                 .message
         };
