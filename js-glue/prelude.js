@@ -59,20 +59,21 @@
 
   /**
    * The core's wasm bytes from the embedded text, with one plain JS loop and everything else native:
-   * `text` is the base64 of the unpacker (its first `unpackerChars` characters) followed by the base64 of
-   * the deflated core. The text is copied into the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred
-   * bytes, given as `stage0` bytes) which decodes both parts in place; the unpacker (loader/, miniz_oxide's raw
-   * DEFLATE decoder) then inflates the core. `tick(phase)` marks each phase's end.
+   * `text` is the Z85 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
+   * the Z85 of the deflated core (`packedSize` bytes), each zero-padded to whole groups. The text is copied into
+   * the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which
+   * decodes both parts in place; the unpacker (loader/, miniz_oxide's raw DEFLATE decoder) then inflates the
+   * core. `tick(phase)` marks each phase's end.
    */
-  function unpackCore(stage0, text, unpackerChars, size, tick) {
+  function unpackCore(stage0, text, unpackerChars, unpackerSize, packedSize, size, tick) {
     const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports;
-    const at = 128; // stage 0 keeps its table of base64 values below
+    const at = 128; // stage 0 keeps its table of Z85 values below
     reserve(s0.memory, at + text.length);
     copyChars(text, new Uint8Array(s0.memory.buffer), at);
     tick('copy');
-    const unpackerLength = s0.unb64(at, unpackerChars);
-    const packedLength = s0.unb64(at + unpackerChars, text.length - unpackerChars);
-    tick('base64');
+    const unpackerLength = Math.min(unpackerSize, s0.unz85(at, unpackerChars));
+    const packedLength = Math.min(packedSize, s0.unz85(at + unpackerChars, text.length - unpackerChars));
+    tick('base85');
     const unpacker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(s0.memory.buffer, at, unpackerLength)), {}).exports;
     tick('unpacker');
     const src = (unpacker.__heap_base.value + 15) & ~15;

@@ -17,9 +17,9 @@
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
 //     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in;
 //  5. the unpacker: loader/ (miniz_oxide's raw DEFLATE decoder, no_std) built, lowered and gated the same way,
-//     and stage 0 (loader/stage0.wat, a base64 decoder) assembled by wasm-opt;
+//     and stage 0 (loader/stage0.wat, a Z85 decoder) assembled by wasm-opt;
 //  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
-//     base64 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
+//     Z85 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
 //     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
 //     unless it gives back the core byte for byte.
 const { execFileSync } = require('child_process');
@@ -120,6 +120,26 @@ function trapGuardedGlue(glue) {
   return glue.replace(from, '        const real = (...args) => {\n            try { return unguarded(...args); } catch (e) { onTrap(e); }\n        };\n        const unguarded = (...args) => {\n');
 }
 
+/** Z85, ZeroMQ's base85 alphabet: none of its characters is a quote or a backslash. */
+const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+
+/** `bytes` as Z85 text (5 characters for each 4 bytes, big-endian), zero-padded to whole groups: 25% larger
+    than the bytes, where base64 is 33%. */
+function z85(bytes) {
+  const padded = Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
+  const out = [];
+  for (let i = 0; i < padded.length; i += 4) {
+    let v = padded.readUInt32BE(i);
+    const group = [];
+    for (let k = 0; k < 5; k++) {
+      group.unshift(Z85[v % 85]);
+      v = Math.floor(v / 85);
+    }
+    out.push(group.join(''));
+  }
+  return out.join('');
+}
+
 /** Raw DEFLATE of the core by Zopfli (about 9% smaller than zlib -9; any inflater reads it). */
 async function deflate(bytes) {
   const packed = Buffer.from(await deflateAsync(bytes, { numiterations: 15 }));
@@ -132,8 +152,8 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const unpacker = fs.readFileSync(unpackerFile);
   const stage0 = fs.readFileSync(stage0File);
   const packed = await deflate(wasm);
-  const unpackerText = unpacker.toString('base64').replace(/=+$/, '');
-  const packedText = packed.toString('base64').replace(/=+$/, '');
+  const unpackerText = z85(unpacker);
+  const packedText = z85(packed);
   const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.js'), 'utf8');
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
   const shim = fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
@@ -158,14 +178,16 @@ ${prelude}
 ${glue}
     return wasm_bindgen;
   }
-  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base64. */
+  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes Z85. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
   /* The unpacker (loader/, miniz_oxide's raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
-     ${unpackerText.length} characters of the base64 text below. The rest is the Rust core: ${wasm.length} bytes of
+     ${unpackerText.length} characters of the Z85 text below. The rest is the Rust core: ${wasm.length} bytes of
      wasm, deflated to ${packed.length}. */
   const UNPACKER_CHARS = ${unpackerText.length};
+  const UNPACKER_SIZE = ${unpacker.length};
+  const PACKED_SIZE = ${packed.length};
   const WASM_SIZE = ${wasm.length};
-  const PACKED_BASE64 = '${unpackerText}${packedText}';
+  const PACKED_Z85 = '${unpackerText}${packedText}';
   let module = null;
   return {
     /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
@@ -175,7 +197,7 @@ ${glue}
       const tick = typeof mark === 'function' ? mark : function () {};
       tick('start');
       if (module === null) {
-        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_BASE64, UNPACKER_CHARS, WASM_SIZE, tick));
+        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_Z85, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
         tick('compile');
       }
       const glue = makeGlue(onTrap);
@@ -190,22 +212,22 @@ ${shim}`;
   if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
     throw new Error('the module script must not contain require/import/export');
   }
-  checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, wasm);
+  checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, unpacker.length, packed.length, wasm);
   fs.writeFileSync(moduleScript, text);
   return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
 }
 /** The builtins the prelude and the glue use on the hot path, handed to the core's IIFE as parameters. */
 const CORE_BUILTINS = ['Promise', 'JSON', 'Object', 'Array', 'String', 'Error', 'Uint8Array', 'DataView', 'WebAssembly',
   'FinalizationRegistry', 'decodeURIComponent'];
-const WASM_DEFLATE_GUARD = /const PACKED_BASE64 = '[^']*';/;
+const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 
 /** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
     gives back the core byte for byte. */
-function checkUnpacking(prelude, stage0, text, unpackerChars, wasm) {
+function checkUnpacking(prelude, stage0, text, unpackerChars, unpackerSize, packedSize, wasm) {
   const vm = require('vm');
   const context = vm.createContext({ WebAssembly });
   const unpack = vm.runInContext(`(function (HostTextEncoder, HostTextDecoder) {\n${prelude}\n  return unpackCore;\n})()`, context);
-  const bytes = unpack(Array.from(stage0), text, unpackerChars, wasm.length, () => {});
+  const bytes = unpack(Array.from(stage0), text, unpackerChars, unpackerSize, packedSize, wasm.length, () => {});
   if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
     throw new Error('the embedded unpacker does not give back the core byte for byte');
   }

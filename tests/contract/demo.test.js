@@ -14,7 +14,7 @@ describe('scripts/demo.js', function () {
     });
     const [oktell, rostelecom] = out.split(/^Rostelecom emulator/m);
     for (const [name, part] of [['Oktell', oktell], ['Rostelecom', rostelecom]]) {
-      assert.match(part, /VoipTestConnection\(\): \{"message":"Connected to/, `${name}: ${part}`);
+      assert.match(part, /VoipTestConnection\(\): \{"success":true,"message":"Connected to/, `${name}: ${part}`);
       assert.match(part, /rejected the credentials/, name);
       assert.match(part, /VoipGetMembers\(\): \[\{"id":/, name);
       assert.strictEqual((part.match(/callRecord \{/g) || []).length, 1, `${name} click-to-call must give exactly one call record:\n${part}`);
