@@ -181,13 +181,13 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   }
 
   interface InFlight { fn: string; reject(e: Error): void }
-  interface Instance { core: CoreInstance | null; inFlight: InFlight[]; panic: string }
+  interface Instance { core: CoreInstance | null; inFlight: Set<InFlight>; panic: string }
   let current: Instance | null = null;
 
   /** The live instance of the core, instantiating one when there is none (first use, or after a trap). */
   function instance(mark?: (phase: string) => void): Instance {
     if (current === null) {
-      const fresh: Instance = { core: null, inFlight: [], panic: '' };
+      const fresh: Instance = { core: null, inFlight: new Set(), panic: '' };
       current = fresh;
       try {
         fresh.core = __elma365voipCore.instantiate((e: unknown) => trapped(fresh, e), mark);
@@ -207,7 +207,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   function trapped(dead: Instance, e: unknown): void {
     if (current === dead) current = null;
     const reason = dead.panic || describeError(e).message;
-    const calls = dead.inFlight.splice(0);
+    const calls = Array.from(dead.inFlight);
+    dead.inFlight.clear();
     for (const c of calls) {
       c.reject(new Error(`elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`));
     }
@@ -223,12 +224,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     const inst = instance();
     const text = await new Promise<string>((resolve, reject) => {
       const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
-      inst.inFlight.push(entry);
-      const settle = () => {
-        const i = inst.inFlight.indexOf(entry);
-        if (i >= 0) inst.inFlight.splice(i, 1);
-        return i >= 0;
-      };
+      inst.inFlight.add(entry);
+      /** Whether the call was still in flight (a trap may have rejected it already). */
+      const settle = () => inst.inFlight.delete(entry);
       let answer: Promise<string>;
       try {
         answer = (inst.core as CoreInstance).call(settingsJson(g), JSON.stringify(op), body, makeHost(inst, g));
