@@ -16,6 +16,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+/// The allocator: talc's wasm configuration (single-threaded: no atomics in this build).
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen]
 extern "C" {
     /// The shim's host: `fetch(request)` (JSON text in, JSON text or a promise of it out),
