@@ -152,8 +152,7 @@ pub struct Scenario {
     pub record: String,
 }
 
-/// A request decoded and authorised, waiting for the chains' stored state. It is not kept between
-/// steps: the request is decoded again when the storage arrives.
+/// A request decoded and authorised, waiting (in the call's future) for the chains' stored state.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     /// Native call messages in order (protocol messages are already answered).
