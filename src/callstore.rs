@@ -7,7 +7,8 @@
 //!   or repeated delivery is recognised and ignored instead of starting a new call. A value whose `t`
 //!   is older than [`CALL_TTL_MS`] counts as absent.
 //! - `p:g:<n>`: sweep slot `n` of [`SLOTS`] (the slot of a call is a hash of its id):
-//!   `[[id, firstSavedMs], …]`, oldest first, of the calls whose keys are in storage. It is read with
+//!   `keyId firstSavedMs keyId firstSavedMs …`, oldest first, of the calls whose keys are in storage
+//!   (`keyId` is the id as it appears in the call key). It is read with
 //!   the call, but parsed and written only when a call is first saved: entries older than [`SWEEP_AFTER_MS`], and
 //!   the oldest beyond [`SLOT_KEEP`], are dropped and their call keys deleted. This is what bounds the
 //!   storage, since it has no listing of keys and no expiry of its own.
@@ -85,18 +86,14 @@ impl CallStore {
         CallStore { prefix }
     }
 
-    /// The call key of `id`: the id itself when it is short and plain, else a digest of it.
+    /// The call key of `id` (see [`key_id`]).
     fn call_key(&self, id: &str) -> String {
-        let plain = id.len() <= MAX_ID_CHARS
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:{}".contains(&b));
-        if plain {
-            return format!("{}:c:{id}", self.prefix);
-        }
-        let d = Sha256::digest(id.as_bytes());
-        let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}:c:#{hex}", self.prefix)
+        self.key_of(&key_id(id))
+    }
+
+    /// The call key for a [`key_id`].
+    fn key_of(&self, key_id: &str) -> String {
+        format!("{}:c:{key_id}", self.prefix)
     }
 
     fn slot_of(id: &str) -> u32 {
@@ -180,15 +177,34 @@ impl CallStore {
     }
 }
 
-/// Reads a stored `[[id, ms], …]` list; anything else counts as empty.
-fn stamped_ids(text: Option<&str>) -> Vec<(String, f64)> {
-    let item = |x: &Value| match x.as_array().map(Vec::as_slice) {
-        Some([Value::String(id), ms]) => Some((id.clone(), ms.as_f64()?)),
-        _ => None,
-    };
-    text.and_then(|s| json::parse(s).ok())
-        .and_then(|v| v.as_array()?.iter().map(item).collect())
-        .unwrap_or_default()
+/// How a call id appears in its key and its slot: the id itself when it is short and plain
+/// (letters, digits, `-_.:{}`), else `#` and a digest of it. Never more than [`MAX_ID_CHARS`]
+/// characters, never a space.
+fn key_id(id: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:{}".contains(&b));
+    if plain {
+        return id.into();
+    }
+    let d = Sha256::digest(id.as_bytes());
+    let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("#{hex}").into()
+}
+
+/// Reads a stored slot, `keyId firstMs keyId firstMs …` (space-separated: no JSON to parse);
+/// anything unreadable is skipped.
+fn slot_entries(text: Option<&str>) -> Vec<(String, f64)> {
+    let mut entries = Vec::new();
+    let mut words = text.unwrap_or("").split_ascii_whitespace();
+    while let (Some(id), Some(ms)) = (words.next(), words.next()) {
+        if let Ok(ms) = ms.parse::<u64>() {
+            entries.push((id.to_string(), ms as f64));
+        }
+    }
+    entries
 }
 
 impl<T: Serialize> Batch<T> {
@@ -255,10 +271,11 @@ impl<T: Serialize> Batch<T> {
             if new.peek().is_none() {
                 continue;
             }
-            let mut entries = stamped_ids(slot.text.as_deref());
+            let mut entries = slot_entries(slot.text.as_deref());
             for call in new {
-                if !entries.iter().any(|(i, _)| *i == call.id) {
-                    entries.push((call.id.clone(), now_ms));
+                let id = key_id(&call.id);
+                if !entries.iter().any(|(i, _)| *i == id) {
+                    entries.push((id.into_owned(), now_ms));
                 }
             }
             let mut keep = entries.len();
@@ -266,15 +283,20 @@ impl<T: Serialize> Batch<T> {
                 let stays = now_ms - first < SWEEP_AFTER_MS && keep <= SLOT_KEEP;
                 if !stays {
                     keep -= 1;
-                    swept.push((store.call_key(id), None));
+                    swept.push((store.key_of(id), None));
                 }
                 stays
             });
-            let entries: Vec<(&str, u64)> = entries
-                .iter()
-                .map(|(id, first)| (id.as_str(), whole_ms(*first)))
-                .collect();
-            slot_writes.push((store.slot_key(slot.n), serde_json::to_string(&entries).ok()));
+            let mut text = String::new();
+            for (id, first) in &entries {
+                if !text.is_empty() {
+                    text.push(' ');
+                }
+                text.push_str(id);
+                text.push(' ');
+                text.push_str(&whole_ms(*first).to_string());
+            }
+            slot_writes.push((store.slot_key(slot.n), Some(text)));
         }
         let mut writes = slot_writes;
         for call in self.calls.iter().filter(|c| c.changed) {
@@ -406,14 +428,21 @@ mod tests {
         let w = STORE.save(&other, 2, much_later, load(&storage, &other, much_later));
         apply(&mut storage, w);
         assert!(!storage.contains_key("t:c:old"));
-        assert!(!storage[&STORE.slot_key(n)].contains("\"old\""));
+        let slot = slot_entries(Some(&storage[&STORE.slot_key(n)]));
+        assert!(slot.iter().all(|(id, _)| id != "old"), "{slot:?}");
+        assert!(slot.iter().any(|(id, _)| *id == other));
     }
 
     #[test]
     fn storage_stays_bounded_and_no_value_grows_with_the_number_of_calls() {
         let mut storage = BTreeMap::new();
         for i in 0..5_000 {
-            let id = format!("{i:032x}");
+            // Every third id is long and odd (keyed by a digest), the rest plain and 48 characters long.
+            let id = if i % 3 == 0 {
+                format!("{i} {}", "ж".repeat(150))
+            } else {
+                format!("{i:048x}")
+            };
             let w = STORE.save(&id, i, i as f64, load(&storage, &id, i as f64));
             apply(&mut storage, w);
             if i % 2 == 0 {
@@ -430,9 +459,20 @@ mod tests {
             longest <= MAX_VALUE_CHARS,
             "a value of {longest} characters"
         );
-        // The most recent calls are all still known.
-        let id = format!("{:032x}", 4_998);
+        // The most recent calls are all still known, and swept keys are really gone.
+        let id = format!("{:048x}", 4_996);
         assert!(load(&storage, &id, 5_000.0).is_finished(&id));
+        let odd = format!("4995 {}", "ж".repeat(150));
+        assert!(load(&storage, &odd, 5_000.0).get(&odd).is_some());
+        let listed: usize = storage
+            .iter()
+            .filter(|(k, _)| k.starts_with("t:g:"))
+            .map(|(_, v)| slot_entries(Some(v)).len())
+            .sum();
+        assert_eq!(
+            listed, calls,
+            "every call key is in a slot, and nothing else is"
+        );
     }
 
     #[test]
