@@ -130,15 +130,11 @@ fn unframe(text: &str, n: usize) -> Option<Vec<Option<String>>> {
     (values.len() == n).then_some(values)
 }
 
-fn to_json<T: serde::Serialize + ?Sized>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
 struct Shim(JsHost);
 
 impl Host for Shim {
     async fn fetch(&self, request: &HttpRequest) -> Result<Outcome, String> {
-        let answer = settle(self.0.fetch(&to_json(request))).await?;
+        let answer = settle(self.0.fetch(&engine::value(request))).await?;
         let text = answer
             .as_string()
             .ok_or("the shim's fetch adapter answered with something other than text")?;
@@ -202,14 +198,14 @@ pub async fn call(settings: String, op: String, body: Option<String>, host: JsHo
     }
     match engine::call(&settings, &op, body, &host).await {
         Ok(result) => ["{\"result\":", &result, "}"].concat(),
-        Err(error) => format!("{{\"error\":{}}}", to_json(&error)),
+        Err(error) => format!("{{\"error\":{}}}", engine::value(&error)),
     }
 }
 
 /// The settings field table (code, kind, scope, label, help, required, default, example, choices) as JSON.
 #[wasm_bindgen(js_name = settingsSchema)]
 pub fn settings_schema() -> String {
-    to_json(&crate::settings::FIELDS)
+    engine::value(crate::settings::FIELDS)
 }
 
 /// The core's version.
