@@ -56,6 +56,8 @@ interface CoreHost {
   read(keys: string): Promise<string>;
   write(writes: string): Promise<string>;
   now(): number;
+  sleep(ms: number): Promise<string>;
+  nonce(): number;
   panic(message: string): void;
 }
 /** One instance of the core (the wasm-bindgen exports). */

@@ -107,6 +107,31 @@ function withoutComments(glue) {
 }
 
 /**
+ * A hand-written part without its whole-line comments (`// …` and `/* … *\/` blocks), indentation
+ * kept: the module script stays readable, and js-glue/ keeps the comments. A line that holds code
+ * and a comment is kept whole.
+ */
+function withoutCommentLines(text) {
+  const out = [];
+  let inBlock = false;
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (inBlock) {
+      if (t.includes('*/')) inBlock = false;
+      continue;
+    }
+    if (t.startsWith('//')) continue;
+    if (t.startsWith('/*')) {
+      if (!t.includes('*/')) inBlock = true;
+      else if (!t.endsWith('*/')) out.push(line);
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/**
  * Every re-entry into the wasm after an export returns (the futures queue's microtask, a promise's
  * callbacks) goes through the glue's `makeMutClosure`. A panic traps the wasm there, where no caller
  * could catch it: the trap would surface as an unhandled rejection in the host and the call's promise
@@ -156,8 +181,8 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const packedText = z85(packed);
   const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.js'), 'utf8');
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
-  const shim = fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
-    .replace(/^\/\/\/ <reference[^\n]*\n/m, '');
+  const shim = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
+    .replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
   const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
   const header = fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8')
     .replace('{{VERSION}}', version)

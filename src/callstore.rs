@@ -21,7 +21,7 @@
 //! Usage in a provider's webhook handler: read [`CallStore::keys`] (or [`CallStore::batch_keys`])
 //! through the host, [`CallStore::load`] what came back, change it, and write [`Batch::writes`].
 
-use crate::host::Stored;
+use crate::host::{Host, Notes, Stored};
 pub use crate::host::Writes;
 use crate::json::{self, FromJson};
 use serde::Serialize;
@@ -59,6 +59,10 @@ struct Call<T> {
     changed: bool,
     /// Whether storage held a value for it (then it is in its slot already).
     stored: bool,
+    /// The claim on the call's end (see [`Batch::claim`]), with the claiming request's nonce.
+    claim: Option<u64>,
+    /// When the stored value was written (ms; 0 when none was).
+    saved: f64,
 }
 
 /// One sweep slot as read: parsed only when a new call is added to it.
@@ -97,11 +101,7 @@ impl CallStore {
     }
 
     fn slot_of(id: &str) -> u32 {
-        // FNV-1a: small and stable; the spread only has to be even.
-        let h = id.bytes().fold(0x811c_9dc5u32, |h, b| {
-            (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-        });
-        h % SLOTS
+        fnv(&key_id(id)) % SLOTS
     }
 
     fn slot_key(&self, n: u32) -> String {
@@ -154,6 +154,12 @@ impl CallStore {
                     .is_some_and(|t| now_ms - t < CALL_TTL_MS)
             });
             let finished = value.as_ref().is_some_and(|v| v.get("d").is_some());
+            let claim = value.as_ref().and_then(|v| v.get("k")).and_then(Value::as_u64);
+            let saved = value
+                .as_ref()
+                .and_then(|v| v.get("t"))
+                .and_then(Value::as_f64)
+                .unwrap_or(0.0);
             let state = value
                 .and_then(|mut v| v.get_mut("s").map(Value::take))
                 .filter(|_| !finished)
@@ -164,6 +170,8 @@ impl CallStore {
                 finished,
                 changed: false,
                 stored: text.is_some(),
+                claim,
+                saved,
             });
             let n = CallStore::slot_of(id);
             if !batch.slots.iter().any(|s| s.n == n) {
@@ -177,16 +185,29 @@ impl CallStore {
     }
 }
 
+/// FNV-1a: small and stable; the spread only has to be even.
+pub fn fnv(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// How a call id appears in its key and its slot: the id itself when it is short and plain
 /// (letters, digits, `-_.:{}`), else `#` and a digest of it. Never more than [`MAX_ID_CHARS`]
-/// characters, never a space.
-fn key_id(id: &str) -> std::borrow::Cow<'_, str> {
+/// characters, never a space. A key id is its own key id, so that a call found by its key id (in
+/// an index) loads the same key.
+pub fn key_id(id: &str) -> std::borrow::Cow<'_, str> {
     let plain = !id.is_empty()
         && id.len() <= MAX_ID_CHARS
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:{}".contains(&b));
-    if plain {
+    let digest = id.len() == 25
+        && id.starts_with('#')
+        && id[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if plain || digest {
         return id.into();
     }
     let d = Sha256::digest(id.as_bytes());
@@ -196,7 +217,7 @@ fn key_id(id: &str) -> std::borrow::Cow<'_, str> {
 
 /// Reads a stored slot, `keyId firstMs keyId firstMs …` (space-separated: no JSON to parse);
 /// anything unreadable is skipped.
-fn slot_entries(text: Option<&str>) -> Vec<(String, f64)> {
+pub fn slot_entries(text: Option<&str>) -> Vec<(String, f64)> {
     let mut entries = Vec::new();
     let mut words = text.unwrap_or("").split_ascii_whitespace();
     while let (Some(id), Some(ms)) = (words.next(), words.next()) {
@@ -220,6 +241,8 @@ impl<T: Serialize> Batch<T> {
                     finished: false,
                     changed: false,
                     stored: false,
+                    claim: None,
+                    saved: 0.0,
                 });
                 self.calls.len() - 1
             }
@@ -238,6 +261,31 @@ impl<T: Serialize> Batch<T> {
     /// Whether the call already finished (a late or repeated delivery).
     pub fn is_finished(&self, id: &str) -> bool {
         self.calls.iter().any(|c| c.id == id && c.finished)
+    }
+
+    /// The nonce of the request that claimed the call's end, if one did.
+    pub fn claim_of(&self, id: &str) -> Option<u64> {
+        self.calls
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.claim)
+    }
+
+    /// Whether a request claimed the call's end less than [`CLAIM_STALE_MS`] ago: it is handing
+    /// out the record. An older claim was never confirmed (its request died on the way), so a
+    /// repeated delivery may take the call's end over.
+    pub fn is_ending(&self, id: &str, now_ms: f64) -> bool {
+        self.calls
+            .iter()
+            .any(|c| c.id == id && c.claim.is_some() && now_ms - c.saved < CLAIM_STALE_MS)
+    }
+
+    /// Claims the call's end for the request whose nonce is `nonce`: written with the state, then
+    /// confirmed by [`CallStore::confirm`] before the call's record is handed out.
+    pub fn claim(&mut self, id: &str, nonce: u64) {
+        let call = self.call_mut(id);
+        call.claim = Some(nonce);
+        call.changed = true;
     }
 
     /// Sets the call's state (and marks it seen now).
@@ -287,25 +335,18 @@ impl<T: Serialize> Batch<T> {
                 }
                 stays
             });
-            let mut text = String::new();
-            for (id, first) in &entries {
-                if !text.is_empty() {
-                    text.push(' ');
-                }
-                text.push_str(id);
-                text.push(' ');
-                text.push_str(&whole_ms(*first).to_string());
-            }
-            slot_writes.push((store.slot_key(slot.n), Some(text)));
+            slot_writes.push((store.slot_key(slot.n), Some(slot_text(&entries))));
         }
         let mut writes = slot_writes;
         for call in self.calls.iter().filter(|c| c.changed) {
             let t = whole_ms(now_ms);
+            let claim = call.claim.map(|k| format!(",\"k\":{k}")).unwrap_or_default();
             let value = match (&call.state, call.finished) {
                 (_, true) => Some(format!("{{\"t\":{t},\"d\":1}}")),
                 (Some(state), false) => serde_json::to_string(state)
                     .ok()
-                    .map(|s| format!("{{\"t\":{t},\"s\":{s}}}")),
+                    .map(|s| format!("{{\"t\":{t},\"s\":{s}{claim}}}")),
+                (None, false) if call.claim.is_some() => Some(format!("{{\"t\":{t}{claim}}}")),
                 (None, false) => None,
             };
             writes.push((store.call_key(&call.id), value));
@@ -313,6 +354,23 @@ impl<T: Serialize> Batch<T> {
         writes.extend(swept);
         writes
     }
+}
+
+/// A slot's text: `id ms id ms …`, `-` when empty (never an empty value: a host may refuse one).
+pub fn slot_text(entries: &[(String, f64)]) -> String {
+    let mut text = String::new();
+    for (id, ms) in entries {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(id);
+        text.push(' ');
+        text.push_str(&whole_ms(*ms).to_string());
+    }
+    if text.is_empty() {
+        text.push('-');
+    }
+    text
 }
 
 /// Milliseconds as stored: a whole, non-negative number.
@@ -341,6 +399,74 @@ impl CallStore {
     pub fn finish<T: Serialize>(&self, id: &str, now_ms: f64, mut loaded: Loaded<T>) -> Writes {
         loaded.finish(id);
         loaded.writes(now_ms)
+    }
+}
+
+/// How long a claim settles before it is checked, in milliseconds: longer than a storage read and
+/// write take, so that every other instance that read the call before the claim was written has
+/// written its own claim by then (the last one written wins).
+pub const CLAIM_SETTLE_MS: u32 = 250;
+/// How old an unconfirmed claim may grow before a repeated delivery takes the call's end over (30 s,
+/// well past the settling and the `call_info` a claim waits for).
+pub const CLAIM_STALE_MS: f64 = 30_000.0;
+
+/// How a claim on a call's end came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// This request's claim stands: the call is finished now (its tombstone written), and the
+    /// request hands out the record.
+    Mine,
+    /// Another request (another instance) claimed it later, or already finished it: it hands out the record.
+    Taken,
+}
+
+impl CallStore {
+    /// Confirms the claim that the request with `nonce` wrote on the call's end ([`Batch::claim`]),
+    /// `wait_ms` after writing it. Under the call's lock: the request's own claim still there →
+    /// the tombstone is written and the claim is [`Confirmed::Mine`]; another claim or a tombstone
+    /// → [`Confirmed::Taken`]; no claim at all (a stale write of another instance replaced it) →
+    /// claimed again and checked once more, after which it is ours. A failed storage read counts as
+    /// ours too: a record may repeat then, but is never lost.
+    pub async fn confirm<H: Host>(
+        &self,
+        id: &str,
+        nonce: u64,
+        wait_ms: u32,
+        host: &H,
+        notes: &mut Notes,
+    ) -> Confirmed {
+        let keys = self.keys(id);
+        host.sleep(wait_ms).await;
+        for round in 0..2 {
+            let guard = crate::lock::lock(&keys).await;
+            let now_ms = host.now_ms();
+            let Some(stored) = notes.read(host, &keys).await else {
+                return Confirmed::Mine;
+            };
+            let mut batch: Batch<Value> = self.load(id, &stored, now_ms);
+            if batch.is_finished(id) {
+                return Confirmed::Taken;
+            }
+            match batch.claim_of(id) {
+                Some(k) if k == nonce => {
+                    batch.finish(id);
+                    notes.write(host, &batch.writes(now_ms)).await;
+                    return Confirmed::Mine;
+                }
+                Some(_) => return Confirmed::Taken,
+                None if round == 0 => {
+                    batch.claim(id, nonce);
+                    notes.write(host, &batch.writes(now_ms)).await;
+                    drop(guard);
+                    host.sleep(wait_ms).await;
+                }
+                None => {
+                    batch.finish(id);
+                    notes.write(host, &batch.writes(now_ms)).await;
+                }
+            }
+        }
+        Confirmed::Mine
     }
 }
 

@@ -287,11 +287,11 @@ mod tests {
     fn malformed_calls_are_clear_errors_not_panics() {
         let run = |op: &str| {
             let mut storage = BTreeMap::new();
-            let host = crate::host::Scripted {
-                storage: std::cell::RefCell::new(&mut storage),
-                respond: std::cell::RefCell::new(|_: &crate::http::HttpRequest| unreachable!()),
-                now_ms: 0.0,
-            };
+            let host = crate::host::Scripted::new(
+                &mut storage,
+                0.0,
+                |_: &crate::http::HttpRequest| unreachable!(),
+            );
             pollster::block_on(call(&Settings::from_json("{}"), op, None, &host))
                 .unwrap_err()
                 .message

@@ -39,6 +39,11 @@ pub trait Host {
     async fn write(&self, writes: &[(String, Option<String>)]) -> Result<(), String>;
     /// The time, in milliseconds since the epoch.
     fn now_ms(&self) -> f64;
+    /// Resolves after about `ms` milliseconds (at once when the host has no timer).
+    async fn sleep(&self, ms: u32);
+    /// A random number, distinct between requests and instances with high probability: it tells
+    /// one request's claim on a call from another's (see [`crate::callstore`]).
+    fn nonce(&self) -> u64;
 }
 
 /// Performs `request`; a failure of the host adapter itself is the module's fault, not the network's.
@@ -68,6 +73,67 @@ pub async fn write<H: Host>(
         .map_err(|e| VoipError::storage("write", &e))
 }
 
+/// The storage failures one webhook request met. A webhook never gives up on a failed read or
+/// write: it goes on as if nothing was stored (or nothing could be kept), still hands the current
+/// request's event and record to ELMA365, answers the PBX, and says what failed in its answer.
+#[derive(Debug, Default)]
+pub struct Notes {
+    failures: Vec<String>,
+    read_failed: bool,
+}
+
+impl Notes {
+    /// Reads `keys`; on a failure notes it and returns `None`.
+    pub async fn read<H: Host>(&mut self, host: &H, keys: &[String]) -> Option<Stored> {
+        match read(host, keys).await {
+            Ok(stored) => Some(stored),
+            Err(e) => {
+                self.note(e);
+                self.read_failed = true;
+                None
+            }
+        }
+    }
+
+    /// Reads `keys`; on a failure notes it and goes on as if nothing was stored.
+    pub async fn read_or_empty<H: Host>(&mut self, host: &H, keys: &[String]) -> Stored {
+        self.read(host, keys).await.unwrap_or_default()
+    }
+
+    /// Performs `writes`, unless a read failed before (what was not read must not be overwritten
+    /// with state made up without it); on a failure notes it. Whether they were written.
+    pub async fn write<H: Host>(&mut self, host: &H, writes: &[(String, Option<String>)]) -> bool {
+        if self.read_failed {
+            return false;
+        }
+        match write(host, writes).await {
+            Ok(()) => true,
+            Err(e) => {
+                self.note(e);
+                false
+            }
+        }
+    }
+
+    fn note(&mut self, e: VoipError) {
+        let text = e.to_string();
+        if !self.failures.contains(&text) {
+            self.failures.push(text);
+        }
+    }
+
+    /// What failed, for the PBX's answer and the log, if anything did.
+    pub fn warning(&self) -> Option<String> {
+        if self.failures.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "Warning: this request's event and call record were still handed to ELMA365, but {} A repeated delivery of it may not be recognised.",
+            self.failures.join(" ")
+        ))
+    }
+}
+
 /// A host for native tests and fuzzers: an in-memory storage map and a scripted `fetch`.
 #[cfg(not(target_arch = "wasm32"))]
 pub struct Scripted<'a, F: FnMut(&HttpRequest) -> Outcome> {
@@ -77,6 +143,21 @@ pub struct Scripted<'a, F: FnMut(&HttpRequest) -> Outcome> {
     pub respond: std::cell::RefCell<F>,
     /// The clock.
     pub now_ms: f64,
+    /// The next nonce.
+    pub nonce: std::cell::Cell<u64>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<'a, F: FnMut(&HttpRequest) -> Outcome> Scripted<'a, F> {
+    /// A scripted host over `storage`, at `now_ms`, whose fetch `respond` answers.
+    pub fn new(storage: &'a mut BTreeMap<String, String>, now_ms: f64, respond: F) -> Self {
+        Scripted {
+            storage: std::cell::RefCell::new(storage),
+            respond: std::cell::RefCell::new(respond),
+            now_ms,
+            nonce: std::cell::Cell::new(1),
+        }
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -108,6 +189,14 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for Scripted<'_, F> {
     fn now_ms(&self) -> f64 {
         self.now_ms
     }
+
+    async fn sleep(&self, _ms: u32) {}
+
+    fn nonce(&self) -> u64 {
+        let n = self.nonce.get();
+        self.nonce.set(n.wrapping_add(1));
+        n
+    }
 }
 
 /// Runs one contract call to completion on a [`Scripted`] host: `respond` answers each fetch,
@@ -120,11 +209,7 @@ pub fn run_native(
     now_ms: f64,
     respond: impl FnMut(&HttpRequest) -> Outcome,
 ) -> Result<serde_json::Value, String> {
-    let host = Scripted {
-        storage: std::cell::RefCell::new(storage),
-        respond: std::cell::RefCell::new(respond),
-        now_ms,
-    };
+    let host = Scripted::new(storage, now_ms, respond);
     let op = serde_json::to_string(op).unwrap_or_default();
     let settings = crate::settings::Settings::from_json(settings_json);
     let result = pollster::block_on(crate::engine::call(&settings, &op, None, &host));

@@ -227,6 +227,28 @@ impl WebhookResponse {
             body: body.into(),
         }
     }
+
+    /// Adds `warning` to the answer in its own format: a `"warning"` field of a JSON object (of the
+    /// last `["method", {…}]` message of an Oktell reply), else a line of the text.
+    pub fn warn(&mut self, warning: &str) {
+        let field = format!(",\"warning\":{}", Value::from(warning));
+        let body = self.body.trim_end();
+        let at = if body.ends_with("}]]") {
+            body.len() - 3
+        } else if body.ends_with("}]") {
+            body.len() - 2
+        } else if body.starts_with('{') && body.ends_with('}') {
+            body.len() - 1
+        } else {
+            if !self.body.is_empty() {
+                self.body.push('\n');
+            }
+            self.body.push_str(warning);
+            return;
+        };
+        let field = if body[..at].ends_with('{') { &field[1..] } else { &field[..] };
+        self.body.insert_str(at, field);
+    }
 }
 
 /// Case-insensitive header lookup in a list of pairs.

@@ -9,6 +9,7 @@
 //! - [`callstore`]: bounded, expiring per-call state in `Namespace.storage` for webhooks;
 //! - [`engine`]: [`engine::call`], the entry point every contract function runs through;
 //! - [`host`]: the host trait the core awaits, and the scripted host native tests drive it with;
+//! - [`lock`]: per-key locks that serialise read-change-write of storage inside one instance;
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
 //! - [`settings`]: the settings field table and validation;
 //! - [`http`]: request/response/webhook values and query/form codecs;
@@ -25,6 +26,7 @@ pub mod error;
 pub mod host;
 pub mod http;
 pub mod json;
+pub mod lock;
 pub mod oktell;
 pub mod phone;
 pub mod rostelecom;

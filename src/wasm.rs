@@ -23,7 +23,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 #[wasm_bindgen]
 extern "C" {
     /// The shim's host: `fetch(request)` (JSON text in, JSON text or a promise of it out),
-    /// `read(keys)` and `write(writes)` (NUL-separated text, see [`SEP`]), `now()`, and `panic(message)`.
+    /// `read(keys)` and `write(writes)` (NUL-separated text, see [`SEP`]), `now()`, `sleep(ms)` (a
+/// promise), `nonce()` (a random whole number), and `panic(message)`.
     pub type JsHost;
     #[wasm_bindgen(method, structural)]
     fn fetch(this: &JsHost, request: &str) -> JsValue;
@@ -33,6 +34,10 @@ extern "C" {
     fn write(this: &JsHost, writes: &str) -> JsValue;
     #[wasm_bindgen(method, structural)]
     fn now(this: &JsHost) -> f64;
+    #[wasm_bindgen(method, structural)]
+    fn sleep(this: &JsHost, ms: u32) -> JsValue;
+    #[wasm_bindgen(method, structural)]
+    fn nonce(this: &JsHost) -> f64;
     #[wasm_bindgen(method, structural)]
     fn panic(this: &JsHost, message: &str);
 }
@@ -180,6 +185,20 @@ impl Host for Shim {
 
     fn now_ms(&self) -> f64 {
         self.0.now()
+    }
+
+    async fn sleep(&self, ms: u32) {
+        let _ = settle(self.0.sleep(ms)).await;
+    }
+
+    fn nonce(&self) -> u64 {
+        let n = self.0.nonce();
+        if n.is_finite() && n >= 1.0 {
+            // Whole and below 2^53: exact in the JSON it is stored in.
+            (n as u64) & ((1 << 53) - 1)
+        } else {
+            1
+        }
     }
 }
 

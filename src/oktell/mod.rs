@@ -42,11 +42,8 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
         }
         Op::ParseWebhook { request } => match webhook::start(s, &request) {
             webhook::Start::Reply(r) => Ok(value(WebhookResult::reply(r))),
-            webhook::Start::Read(pending, keys) => {
-                let stored = host::read(host, &keys).await?;
-                let (result, writes) = webhook::finish(pending, &stored, host.now_ms());
-                host::write(host, &writes).await?;
-                Ok(value(result))
+            webhook::Start::Read(pending, chains) => {
+                Ok(value(webhook::handle(pending, &chains, host).await))
             }
         },
         Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(value),

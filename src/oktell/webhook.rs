@@ -56,9 +56,10 @@
 //! de-duplicates the same way per `callid`; its `hangup` carries everything a record needs, so it
 //! makes one even for a `callid` never seen.
 
-use crate::callstore::{Batch, CallStore};
+use crate::callstore::{Batch, CallStore, Confirmed, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
-use crate::host::Stored;
+use crate::host::{Host, Notes, Stored};
+use crate::lock;
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
@@ -70,12 +71,15 @@ use subtle::ConstantTimeEq;
 
 /// The per-chain store (`ok:c:<chainid>` and its sweep slot `ok:g:<n>`, see [`crate::callstore`]).
 pub const STORE: CallStore = CallStore::new("ok");
-/// Storage key of the outbox: records waiting to be handed to ELMA365.
-pub const OUTBOX_KEY: &str = "ok:out";
 /// How long after the last `ringstopped` an unanswered chain counts as missed (90 s).
 pub const MISSED_AFTER_MS: f64 = 90_000.0;
-/// The most records the outbox keeps; beyond it the oldest are dropped.
-pub const OUTBOX_KEEP: usize = 50;
+/// The longest chain id, login or number taken from a message (real ones are short); a message
+/// with a longer chain id is ignored, a longer login or number is cut, so no stored value grows with them.
+pub const MAX_ID_CHARS: usize = 128;
+/// The longest `record` a scenario webhook may send.
+pub const MAX_RECORD_CHARS: usize = 600;
+/// The most operators a chain tracks as ringing or talking at once.
+const MAX_LEGS: usize = 8;
 /// The most chains one request may touch; messages about further chains are answered and ignored.
 pub const MAX_CHAINS: usize = 16;
 /// How many recent `qid`s a chain remembers for de-duplication.
@@ -168,7 +172,7 @@ pub struct Pending {
 pub enum Start {
     /// Answer now (rejected or malformed); no event, no record.
     Reply(WebhookResponse),
-    /// Read these keys, then call [`finish`].
+    /// Map it over the stored state of these chains: [`handle`].
     Read(Pending, Vec<String>),
 }
 
@@ -357,6 +361,14 @@ pub fn reply_to(method: &str, qid: &Value) -> String {
     }
 }
 
+/// `text` cut to [`MAX_ID_CHARS`] characters.
+fn cut(text: String) -> String {
+    if text.chars().count() <= MAX_ID_CHARS {
+        return text;
+    }
+    text.chars().take(MAX_ID_CHARS).collect()
+}
+
 /// The call fields of one native message (`None` for protocol messages).
 pub fn call_msg(method: &str, params: &Map<String, Value>, country_code: &str) -> Option<Msg> {
     let kind = Kind::of(&method.to_ascii_lowercase())?;
@@ -371,15 +383,19 @@ pub fn call_msg(method: &str, params: &Map<String, Value>, country_code: &str) -
             peer = rest.lines().next().unwrap_or("").trim().to_string();
         }
     }
+    let chain = text(params, "chainid");
+    if chain.chars().count() > MAX_ID_CHARS {
+        return None;
+    }
     Some(Msg {
         kind: Some(kind),
-        qid: text(params, "qid"),
-        chain: text(params, "chainid"),
-        login: text(params, "userlogin"),
+        qid: cut(text(params, "qid")),
+        chain,
+        login: cut(text(params, "userlogin")),
         peer: if peer.is_empty() {
             peer
         } else {
-            phone::canonical(&peer, country_code)
+            cut(phone::canonical(&peer, country_code))
         },
         ext: flag(params, "isextline"),
         auto,
@@ -440,15 +456,21 @@ fn native_start(s: &Settings, list: &[Value], batch: bool) -> Start {
 }
 
 fn read(p: Pending, chains: &[String]) -> Start {
-    let mut keys = STORE.batch_keys(chains);
-    keys.push(OUTBOX_KEY.to_string());
-    Start::Read(p, keys)
+    Start::Read(p, chains.to_vec())
 }
 
 fn scenario_start<'a>(s: &Settings, field: &dyn Fn(&str) -> Option<&'a str>) -> Start {
     let Some(call) = field("callid").filter(|c| !c.is_empty()) else {
         return bad("Missing callid: an Oktell scenario webhook needs event, callid and, as the call goes on, direction, client, user, duration, answered and record (see README).");
     };
+    if call.chars().count() > MAX_ID_CHARS {
+        return bad(format!("The callid is longer than {MAX_ID_CHARS} characters."));
+    }
+    if field("record").is_some_and(|r| r.chars().count() > MAX_RECORD_CHARS) {
+        return bad(format!(
+            "The record is longer than {MAX_RECORD_CHARS} characters: send the recording's id or path."
+        ));
+    }
     let event = field("event").unwrap_or("").to_ascii_lowercase();
     if !matches!(event.as_str(), "ring" | "answer" | "hangup") {
         return bad(format!(
@@ -494,9 +516,9 @@ fn scenario_start<'a>(s: &Settings, field: &dyn Fn(&str) -> Option<&'a str>) -> 
         client: if client.is_empty() {
             String::new()
         } else {
-            phone::canonical(client, &s.country_code)
+            cut(phone::canonical(client, &s.country_code))
         },
-        user: field("user").unwrap_or("").to_string(),
+        user: cut(field("user").unwrap_or("").to_string()),
         duration,
         answered,
         record: field("record").unwrap_or("").to_string(),
@@ -550,6 +572,9 @@ pub struct Chain {
     /// Recently handled `qid`s.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub q: Vec<String>,
+    /// The chain's record held back (a missed call waiting, or a record waiting to go out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub o: Option<Held>,
 }
 
 impl Chain {
@@ -603,19 +628,19 @@ impl Chain {
     }
 }
 
-/// A record waiting in the outbox: the chain as it ended, how, and what `VoipGetCallLink` gets.
+/// A record held back in its chain's key: a missed call waiting [`MISSED_AFTER_MS`] (`pending`:
+/// dropped if the call goes on first), or a record that could not go out with its own request (a
+/// request hands out one record; the others of a batch wait here). Listed in the chain's
+/// [`PENDING_SLOTS`] index slot, through which a later request finds and hands it out.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Out {
-    /// The chain id.
+pub struct Held {
+    /// The chain id (its key may be a digest of it).
     pub id: String,
     /// Not before this time (ms).
     pub due: f64,
-    /// A pending missed record: the chain is still active, and the record is dropped if the call
-    /// goes on (rings or is answered again) before `due`.
+    /// A pending missed record: the chain is still active.
     #[serde(default)]
     pub pending: bool,
-    /// The chain's state.
-    pub c: Chain,
     /// The outcome.
     pub disp: Disposition,
     /// Talk time in seconds.
@@ -658,7 +683,28 @@ impl Chain {
             ring: strings(&v["ring"]),
             talk: strings(&v["talk"]),
             q: strings(&v["q"]),
+            o: v.get("o").and_then(Held::from_value),
         })
+    }
+
+    fn new(d: Direction, op: &str) -> Chain {
+        Chain {
+            d,
+            op: op.to_string(),
+            peer: String::new(),
+            acm: false,
+            shown: false,
+            ans: None,
+            ring: Vec::new(),
+            talk: Vec::new(),
+            q: Vec::new(),
+            o: None,
+        }
+    }
+
+    /// Whether the chain ended and only waits for its record to go out.
+    fn ended(&self) -> bool {
+        self.o.as_ref().is_some_and(|o| !o.pending)
     }
 }
 
@@ -668,51 +714,134 @@ impl crate::json::FromJson for Chain {
     }
 }
 
-impl Out {
-    fn from_value(v: &Value) -> Option<Out> {
-        Some(Out {
+impl Held {
+    fn from_value(v: &Value) -> Option<Held> {
+        Some(Held {
             id: v.get("id")?.as_str()?.to_string(),
             due: v.get("due")?.as_f64()?,
             pending: v["pending"].as_bool().unwrap_or(false),
-            c: Chain::from_value(v.get("c")?)?,
             disp: match v["disp"].as_str() {
                 Some("Answered") => Disposition::Answered,
                 _ => Disposition::NoAnswer,
             },
-            secs: v["secs"].as_u64().unwrap_or(0) as u32,
+            secs: v["secs"].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
             call: v["call"].clone(),
         })
     }
 }
 
-/// Maps a decoded request over the stored state: the result for ELMA365 and the storage writes.
-pub fn finish(
-    p: Pending,
-    stored: &Stored,
-    now_ms: f64,
-) -> (WebhookResult, Vec<(String, Option<String>)>) {
-    let mut ids: Vec<String> = Vec::new();
-    let chains = p.msgs.iter().map(|m| &m.chain);
-    for id in chains.chain(p.scenario.iter().map(|sc| &sc.call)) {
-        if !ids.contains(id) {
-            ids.push(id.clone());
+/// Storage key prefix of the index of held records: `ok:p:<n>`, `n` < [`PENDING_SLOTS`].
+pub const PENDING_PREFIX: &str = "ok:p:";
+/// How many index slots of held records there are.
+pub const PENDING_SLOTS: u32 = 16;
+/// The most entries one index slot keeps (each at most 64 characters: well under 2,000); beyond
+/// it, the entry due first is dropped. So at most `PENDING_SLOTS × PENDING_KEEP` (480) records may
+/// wait at once.
+pub const PENDING_KEEP: usize = 30;
+/// How many held records one request tries to hand out (one goes out at most).
+const COLLECT_TRIES: usize = 3;
+
+/// The index slot key of a chain.
+fn pending_key_of(id: &str) -> String {
+    let n = crate::callstore::fnv(&crate::callstore::key_id(id)).rotate_left(7) % PENDING_SLOTS;
+    format!("{PENDING_PREFIX}{n}")
+}
+
+/// Every index slot key.
+fn pending_keys() -> Vec<String> {
+    (0..PENDING_SLOTS)
+        .map(|n| format!("{PENDING_PREFIX}{n}"))
+        .collect()
+}
+
+/// An index slot's entries, `keyId due keyId due …` (the format of a sweep slot).
+use crate::callstore::slot_entries as index_entries;
+
+/// Changes to index slots: per slot key, the chains to list (with their due time) or unlist.
+#[derive(Debug, Default)]
+struct IndexChanges {
+    changes: Vec<(String, String, Option<f64>)>,
+}
+
+impl IndexChanges {
+    fn set(&mut self, id: &str, due: Option<f64>) {
+        let key_id = crate::callstore::key_id(id).into_owned();
+        self.changes.retain(|(_, k, _)| *k != key_id);
+        self.changes.push((pending_key_of(id), key_id, due));
+    }
+
+    /// The slot keys changed.
+    fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for (slot, _, _) in &self.changes {
+            if !keys.contains(slot) {
+                keys.push(slot.clone());
+            }
+        }
+        keys
+    }
+
+    /// The writes of the changed slots, over what `stored` holds for them (read under their lock).
+    fn writes(&self, stored: &Stored, now_ms: f64) -> Vec<(String, Option<String>)> {
+        let mut writes = Vec::new();
+        for slot in self.keys() {
+            let mut entries = index_entries(stored.get(&slot));
+            for (_, key_id, due) in self.changes.iter().filter(|(s, _, _)| *s == slot) {
+                entries.retain(|(k, _)| k != key_id);
+                if let Some(due) = due {
+                    entries.push((key_id.clone(), *due));
+                }
+            }
+            // Entries whose chain key has expired have nothing left to hand out.
+            entries.retain(|(_, due)| now_ms - due < crate::callstore::CALL_TTL_MS);
+            // Over the limit, the entries due first are dropped (no sort: at most a few go).
+            while entries.len() > PENDING_KEEP {
+                let mut first = 0;
+                for (i, e) in entries.iter().enumerate() {
+                    if e.1 < entries[first].1 {
+                        first = i;
+                    }
+                }
+                entries.remove(first);
+            }
+            writes.push((slot, Some(crate::callstore::slot_text(&entries))));
+        }
+        writes
+    }
+}
+
+/// Handles a decoded request over storage, and answers it:
+/// 1. under the lock of its chains' keys (and their sweep and index slots): read them and every
+///    index slot, map the messages, and write the chains back; a chain that ends writes this
+///    request's claim on it, and every other record the request makes is held in its chain;
+/// 2. a claimed record goes out once [`CallStore::confirm`] says the claim stands;
+/// 3. a request without a record of its own hands out one held record that is due, claimed the
+///    same way (so that two requests, in one instance or two, never hand out the same one).
+///
+/// A storage failure never loses the request's own event or record: the answer says what failed.
+pub async fn handle<H: Host>(p: Pending, chains: &[String], host: &H) -> WebhookResult {
+    let mut notes = Notes::default();
+    let mut changes = IndexChanges::default();
+    let mut locked = STORE.batch_keys(chains);
+    for id in chains {
+        let k = pending_key_of(id);
+        if !locked.contains(&k) {
+            locked.push(k);
         }
     }
-    let outbox: Vec<Out> = stored
-        .get(OUTBOX_KEY)
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .and_then(|v| {
-            v.as_array()
-                .map(|a| a.iter().filter_map(Out::from_value).collect())
-        })
-        .unwrap_or_default();
+    let mut keys = STORE.batch_keys(chains);
+    keys.extend(pending_keys());
+    let guard = lock::lock(&locked).await;
+    let now = host.now_ms();
+    let stored = notes.read_or_empty(host, &keys).await;
+    let nonce = host.nonce();
     let mut m = Mapper {
-        batch: STORE.load_batch(&ids, stored, now_ms),
-        outbox,
+        batch: STORE.load_batch(chains, &stored, now),
+        changes: &mut changes,
         event: None,
-        records: Vec::new(),
-        now: now_ms,
-        outbox_changed: false,
+        record: None,
+        now,
+        nonce,
     };
     for msg in &p.msgs {
         m.native(msg);
@@ -720,41 +849,200 @@ pub fn finish(
     if let Some(sc) = &p.scenario {
         m.scenario(sc);
     }
-    m.result(p.reply)
+    let Mapper {
+        batch,
+        mut event,
+        record,
+        ..
+    } = m;
+    let mut writes = batch.writes(now);
+    writes.extend(changes.writes(&stored, now));
+    notes.write(host, &writes).await;
+    drop(guard);
+    if notes.warning().is_none() {
+        listed(&changes, host, &mut notes).await;
+    }
+    let mut call_record = None;
+    if let Some((id, rec)) = record {
+        if STORE.confirm(&id, nonce, CLAIM_SETTLE_MS, host, &mut notes).await == Confirmed::Mine {
+            call_record = Some(rec);
+        }
+    } else {
+        let due = index_due(&stored, now);
+        let mut tries = 0;
+        let mut i = if due.is_empty() { 0 } else { (nonce % due.len() as u64) as usize };
+        while tries < COLLECT_TRIES.min(due.len()) {
+            let (slot, key_id) = &due[i % due.len()];
+            if let Some((ev, rec)) = collect(key_id, slot, host, &mut notes).await {
+                event = event.or(Some(ev));
+                call_record = Some(rec);
+                break;
+            }
+            tries += 1;
+            i += 1;
+        }
+    }
+    let mut response = p.reply;
+    if let Some(w) = notes.warning() {
+        response.warn(&w);
+    }
+    WebhookResult {
+        event,
+        call_record,
+        response,
+    }
 }
 
-struct Mapper {
-    batch: Batch<Chain>,
-    outbox: Vec<Out>,
+/// How many times a request checks that the held records it listed are still listed.
+const LIST_CHECKS: usize = 4;
+
+/// Makes sure that the held records this request listed stay listed: another instance that read an
+/// index slot before this request wrote it may write it back without them (a lost update). Every
+/// such write lands within a storage read and write of its read, so after [`CLAIM_SETTLE_MS`] a
+/// listing that is still there stays; one that is gone is listed again and checked again.
+async fn listed<H: Host>(changes: &IndexChanges, host: &H, notes: &mut Notes) {
+    let mut missing = IndexChanges::default();
+    missing.changes = changes
+        .changes
+        .iter()
+        .filter(|(_, _, due)| due.is_some())
+        .cloned()
+        .collect();
+    for _ in 0..LIST_CHECKS {
+        if missing.changes.is_empty() {
+            return;
+        }
+        host.sleep(CLAIM_SETTLE_MS).await;
+        let keys = missing.keys();
+        let _guard = lock::lock(&keys).await;
+        let Some(stored) = notes.read(host, &keys).await else {
+            return;
+        };
+        missing.changes.retain(|(slot, key_id, _)| {
+            !index_entries(stored.get(slot))
+                .iter()
+                .any(|(k, _)| k == key_id)
+        });
+        if !missing.changes.is_empty() {
+            notes.write(host, &missing.writes(&stored, host.now_ms())).await;
+        }
+    }
+}
+
+/// The held records due now, from the index slots read: `(slot key, key id)`.
+fn index_due(stored: &Stored, now: f64) -> Vec<(String, String)> {
+    let mut due = Vec::new();
+    for slot in pending_keys() {
+        for (key_id, at) in index_entries(stored.get(&slot)) {
+            if at <= now {
+                due.push((slot.clone(), key_id));
+            }
+        }
+    }
+    due
+}
+
+/// Tries to hand out the record held in chain `key_id`: claims it under the chain's lock, confirms
+/// the claim, then unlists it. An entry whose chain holds nothing any more is unlisted.
+async fn collect<H: Host>(
+    key_id: &str,
+    slot: &str,
+    host: &H,
+    notes: &mut Notes,
+) -> Option<(Event, CallRecord)> {
+    let mut keys = STORE.keys(key_id);
+    keys.push(slot.to_string());
+    let guard = lock::lock(&keys).await;
+    let now = host.now_ms();
+    let stored = notes.read(host, &keys).await?;
+    let mut batch: Batch<Value> = STORE.load(key_id, &stored, now);
+    let held = batch
+        .get(key_id)
+        .filter(|_| !batch.is_finished(key_id) && !batch.is_ending(key_id, now))
+        .and_then(Chain::from_value)
+        .and_then(|c| c.o.clone().map(|o| (c, o)));
+    let mut unlist = IndexChanges::default();
+    let Some((chain, o)) = held else {
+        if !batch.is_ending(key_id, now) {
+            unlist.set(key_id, None);
+            notes.write(host, &unlist.writes(&stored, now)).await;
+        }
+        return None;
+    };
+    if o.due > now {
+        return None;
+    }
+    let nonce = host.nonce();
+    batch.claim(key_id, nonce);
+    if !notes.write(host, &batch.writes(now)).await {
+        return None;
+    }
+    drop(guard);
+    if STORE.confirm(key_id, nonce, CLAIM_SETTLE_MS, host, notes).await != Confirmed::Mine {
+        return None;
+    }
+    let guard = lock::lock(&[slot.to_string()]).await;
+    if let Some(stored) = notes.read(host, &[slot.to_string()]).await {
+        unlist.set(key_id, None);
+        notes.write(host, &unlist.writes(&stored, host.now_ms())).await;
+    }
+    drop(guard);
+    Some((
+        chain.end_event(o.disp, &o.id),
+        chain.record(o.disp, o.secs, o.call, &o.id),
+    ))
+}
+
+struct Mapper<'a> {
+    /// The chains as stored (JSON values: one instantiation of the store for both providers).
+    batch: Batch<Value>,
+    changes: &'a mut IndexChanges,
     event: Option<Event>,
-    records: Vec<Out>,
+    /// The record this request claimed: its chain and the record.
+    record: Option<(String, CallRecord)>,
     now: f64,
-    outbox_changed: bool,
+    nonce: u64,
 }
 
-impl Mapper {
-    fn cancel_pending(&mut self, id: &str) {
-        let before = self.outbox.len();
-        self.outbox.retain(|o| !(o.pending && o.id == id));
-        self.outbox_changed |= before != self.outbox.len();
+impl Mapper<'_> {
+    fn chain(&self, id: &str) -> Option<Chain> {
+        self.batch.get(id).and_then(Chain::from_value)
     }
 
-    fn end(&mut self, id: &str, c: &Chain, disp: Disposition, secs: u32, call: Value) {
-        self.cancel_pending(id);
+    fn save(&mut self, id: &str, c: Chain) {
+        self.batch
+            .save(id, serde_json::to_value(c).unwrap_or_default());
+    }
+    fn cancel_pending(&mut self, id: &str, c: &mut Chain) {
+        if c.o.as_ref().is_some_and(|o| o.pending) {
+            c.o = None;
+            self.changes.set(id, None);
+        }
+    }
+
+    /// The chain ended: its record goes out with this request (claimed), or, when the request
+    /// already has one, is held in the chain for a later request.
+    fn end(&mut self, id: &str, mut c: Chain, disp: Disposition, secs: u32, call: Value) {
+        self.cancel_pending(id, &mut c);
         self.event = Some(c.end_event(disp, id));
-        self.records.push(Out {
-            id: id.to_string(),
-            due: self.now,
-            pending: false,
-            c: Chain {
-                q: Vec::new(),
-                ..c.clone()
-            },
-            disp,
-            secs,
-            call,
-        });
-        self.batch.finish(id);
+        c.q.clear();
+        if self.record.is_none() {
+            self.record = Some((id.to_string(), c.record(disp, secs, call, id)));
+            self.batch.claim(id, self.nonce);
+        } else {
+            c.o = Some(Held {
+                id: id.to_string(),
+                due: self.now,
+                pending: false,
+                disp,
+                secs,
+                call,
+            });
+            self.changes.set(id, Some(self.now));
+        }
+        c.ring.clear();
+        c.talk.clear();
+        self.save(id, c);
     }
 
     fn talk_seconds(&self, c: &Chain) -> u32 {
@@ -762,16 +1050,23 @@ impl Mapper {
             .map_or(0, |a| ((self.now - a).max(0.0) / 1000.0 + 0.5) as u32)
     }
 
+    /// Whether nothing more may happen to the chain: finished, ending, or its record waiting.
+    fn over(&self, id: &str) -> bool {
+        self.batch.is_finished(id)
+            || self.batch.is_ending(id, self.now)
+            || self.chain(id).is_some_and(|c| c.ended())
+    }
+
     fn native(&mut self, m: &Msg) {
         let id = m.chain.as_str();
         let Some(kind) = m.kind else { return };
-        if self.batch.is_finished(id) {
+        if self.over(id) {
             return;
         }
-        let mut c = match self.batch.get(id).cloned() {
+        let mut c = match self.chain(id) {
             Some(c) => c,
-            None if matches!(kind, Kind::AcmStart | Kind::RingStart | Kind::CommStart) => Chain {
-                d: if m.auto {
+            None if matches!(kind, Kind::AcmStart | Kind::RingStart | Kind::CommStart) => {
+                let d = if m.auto {
                     Direction::Out
                 } else if !m.ext {
                     Direction::Internal
@@ -779,16 +1074,11 @@ impl Mapper {
                     Direction::In
                 } else {
                     Direction::Out
-                },
-                op: m.login.clone(),
-                peer: String::new(),
-                acm: m.auto,
-                shown: false,
-                ans: None,
-                ring: Vec::new(),
-                talk: Vec::new(),
-                q: Vec::new(),
-            },
+                };
+                let mut c = Chain::new(d, &m.login);
+                c.acm = m.auto;
+                c
+            }
             None => return,
         };
         if !m.qid.is_empty() {
@@ -823,10 +1113,12 @@ impl Mapper {
             }
             Kind::RingStart => {
                 if c.ans.is_some() || c.ring.contains(&m.login) {
-                    return self.batch.save(id, c);
+                    return self.save(id, c);
                 }
-                self.cancel_pending(id);
-                c.ring.push(m.login.clone());
+                self.cancel_pending(id, &mut c);
+                if c.ring.len() < MAX_LEGS {
+                    c.ring.push(m.login.clone());
+                }
                 if c.d != Direction::Out {
                     c.op = m.login.clone();
                     c.shown = true;
@@ -839,20 +1131,16 @@ impl Mapper {
             Kind::RingStop => {
                 c.ring.retain(|l| l != &m.login);
                 if c.ans.is_none() && c.ring.is_empty() {
-                    self.cancel_pending(id);
-                    self.outbox.push(Out {
+                    let due = self.now + MISSED_AFTER_MS;
+                    c.o = Some(Held {
                         id: id.to_string(),
-                        due: self.now + MISSED_AFTER_MS,
+                        due,
                         pending: true,
-                        c: Chain {
-                            q: Vec::new(),
-                            ..c.clone()
-                        },
                         disp: Disposition::NoAnswer,
                         secs: 0,
                         call: Value::Null,
                     });
-                    self.outbox_changed = true;
+                    self.changes.set(id, Some(due));
                 }
             }
             Kind::CommStart => {
@@ -860,10 +1148,12 @@ impl Mapper {
                 // On a callback the operator's own leg connects first; the call is answered
                 // when the client's (external) leg does.
                 if c.talk.contains(&m.login) || (c.acm && !m.ext) {
-                    return self.batch.save(id, c);
+                    return self.save(id, c);
                 }
-                self.cancel_pending(id);
-                c.talk.push(m.login.clone());
+                self.cancel_pending(id, &mut c);
+                if c.talk.len() < MAX_LEGS {
+                    c.talk.push(m.login.clone());
+                }
                 if c.ans.is_none() {
                     c.ans = Some(self.now);
                     if c.d == Direction::In {
@@ -879,46 +1169,38 @@ impl Mapper {
             }
             Kind::CommStop => {
                 if !c.talk.contains(&m.login) {
-                    return self.batch.save(id, c);
+                    return self.save(id, c);
                 }
                 c.talk.retain(|l| l != &m.login);
                 if c.talk.is_empty() {
                     let secs = self.talk_seconds(&c);
-                    return self.end(id, &c, Disposition::Answered, secs, Value::Null);
+                    return self.end(id, c, Disposition::Answered, secs, Value::Null);
                 }
             }
             Kind::AcmStop => {
                 if c.ans.is_none() {
-                    return self.end(id, &c, Disposition::NoAnswer, 0, Value::Null);
+                    return self.end(id, c, Disposition::NoAnswer, 0, Value::Null);
                 }
             }
         }
-        self.batch.save(id, c);
+        self.save(id, c);
     }
 
     fn scenario(&mut self, sc: &Scenario) {
         let id = sc.call.as_str();
-        if self.batch.is_finished(id) {
+        if self.over(id) {
             return;
         }
-        let mut c = self.batch.get(id).cloned().unwrap_or(Chain {
-            d: sc.dir.unwrap_or(Direction::In),
-            op: String::new(),
-            peer: String::new(),
-            acm: false,
-            shown: false,
-            ans: None,
-            ring: Vec::new(),
-            talk: Vec::new(),
-            q: Vec::new(),
-        });
+        let mut c = self
+            .chain(id)
+            .unwrap_or_else(|| Chain::new(sc.dir.unwrap_or(Direction::In), ""));
         if !sc.user.is_empty() {
             c.op = sc.user.clone();
         }
         if !sc.client.is_empty() {
             c.peer = sc.client.clone();
         }
-        self.cancel_pending(id);
+        self.cancel_pending(id, &mut c);
         match sc.event.as_str() {
             "ring" => {
                 if c.shown {
@@ -950,52 +1232,9 @@ impl Mapper {
                 } else {
                     json!({ "record": sc.record })
                 };
-                return self.end(id, &c, disposition, secs, call);
+                return self.end(id, c, disposition, secs, call);
             }
         }
-        self.batch.save(id, c);
-    }
-
-    fn result(mut self, reply: WebhookResponse) -> (WebhookResult, Vec<(String, Option<String>)>) {
-        let mut records = std::mem::take(&mut self.records).into_iter();
-        let mut call_record = records
-            .next()
-            .map(|o| o.c.record(o.disp, o.secs, o.call, &o.id));
-        for out in records {
-            self.outbox.push(out);
-            self.outbox_changed = true;
-        }
-        if call_record.is_none() {
-            if let Some(i) = self.outbox.iter().position(|o| o.due <= self.now) {
-                let o = self.outbox.remove(i);
-                self.outbox_changed = true;
-                if o.pending && !self.batch.is_finished(&o.id) {
-                    self.batch.finish(&o.id);
-                }
-                if self.event.is_none() {
-                    self.event = Some(o.c.end_event(o.disp, &o.id));
-                }
-                call_record = Some(o.c.record(o.disp, o.secs, o.call, &o.id));
-            }
-        }
-        let mut writes = self.batch.writes(self.now);
-        if self.outbox_changed {
-            if self.outbox.len() > OUTBOX_KEEP {
-                let excess = self.outbox.len() - OUTBOX_KEEP;
-                self.outbox.drain(..excess);
-            }
-            writes.push((
-                OUTBOX_KEY.to_string(),
-                Some(serde_json::to_string(&self.outbox).unwrap_or_default()),
-            ));
-        }
-        (
-            WebhookResult {
-                event: self.event,
-                call_record,
-                response: reply,
-            },
-            writes,
-        )
+        self.save(id, c);
     }
 }

@@ -44,10 +44,11 @@
 //!   `{"provider":"rostelecom","sessionId":…}` when the call was recorded (`is_record`), else null.
 
 use super::{api, calls, members::pin_of};
-use crate::callstore::{CallStore, Loaded};
+use crate::callstore::{CallStore, Confirmed, Loaded, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
 use crate::error::VoipError;
-use crate::host::{self, Host};
+use crate::host::{self, Host, Notes};
+use crate::lock;
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
@@ -384,15 +385,34 @@ fn event_time(ev: &CallEvent, now: u64) -> u64 {
     timestamp_ms(&ev.timestamp).unwrap_or(now)
 }
 
+/// The longest `session_id` taken (real ones are short); a longer one is ignored, so that no
+/// stored value can grow with it.
+pub const MAX_SESSION_CHARS: usize = 128;
+
+/// One `call_events` delivery. In order:
+/// 1. under the call's lock (one instance): read its keys, drop a repeat or anything after `end`,
+///    map the delivery, and write the state back with the delivery's digest; an `end` also writes
+///    this request's claim on the call's end;
+/// 2. on `end`: ask `call_info` (outside the lock), then [`CallStore::confirm`] the claim (after
+///    [`CLAIM_SETTLE_MS`] in all) and hand out the record only if it is still ours.
+///
+/// A storage failure never loses the delivery: it is mapped as if nothing was stored, its event and
+/// record are handed out, and the answer says what failed.
 async fn on_event<H: Host>(
     ev: CallEvent,
     s: &Settings,
     host: &H,
 ) -> Result<WebhookResult, VoipError> {
+    if ev.session.chars().count() > MAX_SESSION_CHARS {
+        return Ok(ignored("the session_id is too long"));
+    }
+    let mut notes = Notes::default();
+    let keys = STORE.keys(&ev.session);
+    let guard = lock::lock(&keys).await;
     let now_ms = host.now_ms();
     let now = if now_ms > 0.0 { now_ms as u64 } else { 0 };
-    let keys = STORE.keys(&ev.session);
-    let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
+    let stored = notes.read_or_empty(host, &keys).await;
+    let mut loaded: Loaded<Value> = STORE.load(&ev.session, &stored, now_ms);
     if loaded.is_finished(&ev.session) {
         return Ok(ignored("the call is already over"));
     }
@@ -400,10 +420,17 @@ async fn on_event<H: Host>(
         .get(&ev.session)
         .map(CallState::from_json)
         .unwrap_or_default();
+    if loaded.is_ending(&ev.session, now_ms) {
+        return Ok(ignored("the call is ending"));
+    }
     let digest = ev.digest();
-    if st.s.contains(&digest) {
+    // A repeat is dropped, but for an `end` whose claim went stale: its request never handed the
+    // record out, so the PBX's retry does.
+    let retry = ev.stage == Stage::End && loaded.claim_of(&ev.session).is_some();
+    if st.s.contains(&digest) && !retry {
         return Ok(ignored("a repeated delivery"));
     }
+    st.s.retain(|d| *d != digest);
     st.s.push(digest);
     if st.s.len() > SEEN_KEEP {
         st.s.remove(0);
@@ -413,14 +440,22 @@ async fn on_event<H: Host>(
         st.f = t;
     }
     let (event, st) = apply(&ev, st, t, &s.country_code);
-    // Saved before `call_info` is asked, so that a concurrent repeat of `end` already sees it.
-    host::write(host, &STORE.save(&ev.session, st.to_json(), now_ms, loaded)).await?;
+    let nonce = host.nonce();
+    loaded.save(&ev.session, st.to_json());
+    if ev.stage == Stage::End {
+        loaded.claim(&ev.session, nonce);
+    }
+    notes.write(host, &loaded.writes(now_ms)).await;
+    drop(guard);
     if ev.stage != Stage::End {
-        return Ok(WebhookResult {
-            event,
-            call_record: None,
-            response: ok(),
-        });
+        return Ok(with_notes(
+            WebhookResult {
+                event,
+                call_record: None,
+                response: ok(),
+            },
+            &notes,
+        ));
     }
     let mut req = api::request(
         s,
@@ -428,18 +463,28 @@ async fn on_event<H: Host>(
         obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
     );
     req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
-    let info = match host::fetch(host, &req).await? {
-        Outcome::Response(resp) => api::check(s, "call_info", &resp).ok(),
-        Outcome::Failure(_) => None,
+    let asked = host.now_ms();
+    // Whatever `call_info` does (a failure, even the adapter's own), the record is handed out.
+    let info = match host::fetch(host, &req).await {
+        Ok(Outcome::Response(resp)) => api::check(s, "call_info", &resp).ok(),
+        _ => None,
     };
-    let loaded: Loaded<Value> = STORE.load(&ev.session, &host::read(host, &keys).await?, now_ms);
-    if loaded.is_finished(&ev.session) {
-        return Ok(ignored("the call is already over"));
+    let took = (host.now_ms() - asked).max(0.0) as u32;
+    let wait = CLAIM_SETTLE_MS.saturating_sub(took);
+    if STORE.confirm(&ev.session, nonce, wait, host, &mut notes).await == Confirmed::Taken {
+        return Ok(ignored("another delivery of this end finished the call"));
     }
     let info = info.map(|i| Info::parse(&i));
     let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-    host::write(host, &STORE.finish(&ev.session, now_ms, loaded)).await?;
-    Ok(result)
+    Ok(with_notes(result, &notes))
+}
+
+/// Adds what failed in storage, if anything did, to the PBX's answer.
+fn with_notes(mut result: WebhookResult, notes: &Notes) -> WebhookResult {
+    if let Some(w) = notes.warning() {
+        result.response.warn(&w);
+    }
+    result
 }
 
 /// The start-of-call kind for a direction.
