@@ -5,6 +5,8 @@
 //   node scripts/bench.js                 full run (a few minutes on a busy 2-core machine)
 //   node scripts/bench.js --quick         a smoke run with tiny counts (used by npm test; no time is asserted)
 //   node scripts/bench.js --only=node20   skip the Node 14.16 run (--only=node14: skip Node 20)
+//   node scripts/bench.js --load [...]    the load run instead: 25,000 whole calls through one module instance,
+//                                         records checked, memory and storage watched (scripts/load.js)
 //
 // Both modules are loaded by one helper, `load()`, through the contract tests' vm host (tests/harness/host.js):
 // a bare node:vm context with only ELMA365's globals, in particular NO TextEncoder/TextDecoder (checked, and
@@ -358,6 +360,7 @@ function report(result) {
 }
 
 async function main() {
+  if (args.includes('--load')) return require('./load').main(args);
   if (CHILD) {
     const fn = { cold: childCold, again: childAgain, warm: childWarm }[CHILD];
     process.stdout.write(JSON.stringify(await fn()));

@@ -5,7 +5,8 @@
 #   the panic-test build;
 #   JS: tsc --strict on js-glue, emulator self-tests;
 #   contract tests through the vm host on Node 20 and Node 14.16;
-#   a smoke run of the benchmark (tiny counts, nothing timed is asserted);
+#   a smoke run of the benchmark (tiny counts, nothing timed is asserted) and of its load mode (200 calls: only
+#   the records are checked, one per call);
 #   the browser test of the sandbox (headless Debian chromium).
 # Prints one closing line "N passed, N failed" over all the suites it ran.
 set -uo pipefail
@@ -86,6 +87,8 @@ done
 suite "contract tests (Node $(node --version))" node_modules/.bin/mocha
 suite "contract tests (Node $("$N14" --version))" "$N14" node_modules/mocha/bin/mocha.js
 suite "bench smoke run (npm run bench --quick; no time is asserted)" node scripts/bench.js --quick
+suite "bench smoke run, load mode (npm run bench -- --load --calls=200; one record per call, no time asserted)" \
+  node scripts/bench.js --load --calls=200
 if [ -d tests/browser ]; then
   suite "browser test (chromium)" node_modules/.bin/mocha --config tests/browser/.mocharc.json
 fi

@@ -6,8 +6,11 @@
  *   const { startRostelecom, sign } = require('./rostelecom');
  *   sign(clientId, bodyString, signKey)  -> lowercase hex sha256(clientId + body + signKey)   [doc]
  *   const pbx = await startRostelecom({ clientId, signKey, tls, users, groups, domain, webhookUrl,
- *       resultAsString, autoPlayCallback, autoPlayDelayMs, appendInterfaceName, line, sipHost, host, port });
+ *       resultAsString, autoPlayCallback, autoPlayDelayMs, appendInterfaceName, line, sipHost, host, port,
+ *       keepRequests });
  *   pbx.url / pbx.mode / pbx.requests / pbx.webhookUrl / pbx.calls / pbx.users / pbx.groups
+ *   pbx.keepRequests (true; false: pbx.requests stays empty, for long runs such as the load bench)
+ *   pbx.served: { [api method]: { ok, failed } } the API requests answered (result 0 or not), kept either way
  *   pbx.failCallInfo (false) / pbx.recordReadyAfterMs (0) / pbx.resultAsString / pbx.autoPlays (promises)
  *   await pbx.playCall(scenario, opts) -> { sessionId, deliveries: [{ body, status, responseBody, error? }] }
  *       scenarios: incoming-answered | incoming-missed | incoming-busy | incoming-transferred |
@@ -15,6 +18,14 @@
  *       opts: from, pin, pin2, line, sessionId, record, spacedDisconnected, duplicate, gapMs (5),
  *             talkSeconds (14), ringSeconds (5), callType (1; 3 = callback), pretty (indented JSON body),
  *             timeoutMs (5000 per delivery), startMs (simulated call start, default now - 60 s)
+ *   pbx.prepareCall(scenario, opts) -> { sessionId, call, events: [{ state, body, headers }] }
+ *       the call playCall would play (same scenarios and opts, webhookUrl not needed), registered in pbx.calls so
+ *       that call_info answers it, but not delivered: for a host that hands the signed deliveries to the module
+ *       itself (scripts/load.js). Set call.endedAt = Date.now() when delivering `end` if get_record must find it;
+ *       pbx.calls.delete(sessionId) forgets the call.
+ *   await pbx.answer({ method, path, headers, body }) -> { status, headers, body }
+ *       the API's answer to one request, without HTTP (headers by lower-case name, as Node gives them; `mode`
+ *       misbehaviours do not apply): an in-process fetch can be built on it.
  *   await pbx.sendNumberInfo({ from, line, domain }) -> { status, body, json }
  *   await pbx.sendSignedWebhook(bodyString, { clientId, signKey, omitHeaders, path }) -> { status, headers, body }
  *   await pbx.close()
@@ -99,6 +110,7 @@ async function startRostelecom(options) {
     failCallInfo: false, recordReadyAfterMs: 0, resultAsString: !!o.resultAsString,
     autoPlayCallback: o.autoPlayCallback !== false, autoPlayDelayMs: o.autoPlayDelayMs == null ? 10 : o.autoPlayDelayMs,
     appendInterfaceName: !!o.appendInterfaceName, line: o.line || '74992222222',
+    keepRequests: o.keepRequests !== false, served: {},
   };
 
   const ok = function (extra) {
@@ -163,11 +175,42 @@ async function startRostelecom(options) {
     },
   };
 
+  // The JSON API's answer to one request: { status, obj }.
+  function apiAnswer(entry) {
+    const method = entry.path.replace(/^\/+|\/+$/g, '');
+    if (METHODS.indexOf(method) < 0) return { status: 404, obj: fail(5, 'Неизвестный метод API: ' + entry.path) };
+    const a = methodAnswer(method, entry);
+    const served = pbx.served[method] || (pbx.served[method] = { ok: 0, failed: 0 });
+    if (String(a.obj.result) === '0') served.ok++; else served.failed++;
+    return a;
+  }
+  function methodAnswer(method, entry) {
+    if (entry.method !== 'POST') return { status: 405, obj: fail(5, 'Метод API вызывается только через POST') };
+    if (entry.headers['x-client-id'] !== clientId) return { status: 401, obj: fail(2, 'Неизвестный X-Client-ID') };
+    if (entry.headers['x-client-sign'] !== sign(clientId, entry.body, signKey)) {
+      return { status: 401, obj: fail(3, 'Неверная подпись X-Client-Sign') };
+    }
+    let json;
+    try { json = JSON.parse(entry.body); } catch (e) { json = undefined; }
+    if (!json || typeof json !== 'object' || Array.isArray(json)) return { status: 400, obj: fail(4, 'Некорректный JSON') };
+    entry.json = json;
+    return { status: 200, obj: api[method](json, entry) };
+  }
+
+  pbx.answer = function (r) {
+    const headers = {};
+    Object.keys(r.headers || {}).forEach(function (k) { headers[k.toLowerCase()] = r.headers[k]; });
+    const entry = { method: r.method || 'POST', path: r.path, headers: headers, body: r.body == null ? '' : String(r.body), time: Date.now() };
+    if (pbx.keepRequests) pbx.requests.push(entry);
+    const a = apiAnswer(entry);
+    return Promise.resolve({ status: a.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(a.obj) });
+  };
+
   async function handle(req, res) {
     const body = await common.readBody(req);
     const path = req.url.split('?')[0];
     const entry = { method: req.method, path: path, headers: req.headers, body: body, time: Date.now() };
-    pbx.requests.push(entry);
+    if (pbx.keepRequests) pbx.requests.push(entry);
     if (common.applyMisbehaviour(pbx.mode, req, res)) return;
 
     const rec = /^\/records\/([0-9a-f]+)\/([^/]+)\.mp3$/.exec(path);
@@ -180,18 +223,8 @@ async function startRostelecom(options) {
         'Content-Disposition': 'attachment; filename="' + rec[2] + '.mp3"' });
       return res.end(req.method === 'HEAD' ? undefined : MP3);
     }
-    const method = path.replace(/^\/+|\/+$/g, '');
-    if (METHODS.indexOf(method) < 0) return common.sendJson(res, 404, fail(5, 'Неизвестный метод API: ' + path));
-    if (req.method !== 'POST') return common.sendJson(res, 405, fail(5, 'Метод API вызывается только через POST'));
-    if (req.headers['x-client-id'] !== clientId) return common.sendJson(res, 401, fail(2, 'Неизвестный X-Client-ID'));
-    if (req.headers['x-client-sign'] !== sign(clientId, body, signKey)) {
-      return common.sendJson(res, 401, fail(3, 'Неверная подпись X-Client-Sign'));
-    }
-    let json;
-    try { json = JSON.parse(body); } catch (e) { json = undefined; }
-    if (!json || typeof json !== 'object' || Array.isArray(json)) return common.sendJson(res, 400, fail(4, 'Некорректный JSON'));
-    entry.json = json;
-    return common.sendJson(res, 200, api[method](json, entry));
+    const a = apiAnswer(entry);
+    return common.sendJson(res, a.status, a.obj);
   }
 
   // ---- webhooks ----------------------------------------------------------------------------------------------
@@ -309,19 +342,38 @@ async function startRostelecom(options) {
     return { events: events, info: info };
   }
 
-  pbx.playCall = async function (scenario, opts) {
-    opts = opts || {};
-    if (!pbx.webhookUrl) throw new Error('rostelecom emulator: pbx.webhookUrl is not set');
+  // Plans a call and registers it in pbx.calls (call_info and get_record answer it); delivers nothing.
+  function register(scenario, opts) {
     const sessionId = opts.sessionId || randomAlnum(16);
     const p = plan(scenario, opts, sessionId);
     const call = { sessionId: sessionId, scenario: scenario, info: p.info, events: p.events, endedAt: null };
     pbx.calls.set(sessionId, call);
+    return call;
+  }
+  const eventBody = function (e, opts) { return opts.pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e); };
+
+  pbx.prepareCall = function (scenario, opts) {
+    opts = opts || {};
+    const call = register(scenario, opts);
+    const events = call.events.map(function (e) {
+      const body = eventBody(e, opts);
+      return { state: e.state, body: body,
+        headers: { 'Content-Type': 'application/json', 'X-Client-ID': clientId, 'X-Client-Sign': sign(clientId, body, signKey) } };
+    });
+    return { sessionId: call.sessionId, call: call, events: events };
+  };
+
+  pbx.playCall = async function (scenario, opts) {
+    opts = opts || {};
+    if (!pbx.webhookUrl) throw new Error('rostelecom emulator: pbx.webhookUrl is not set');
+    const call = register(scenario, opts);
+    const sessionId = call.sessionId;
     const deliveries = [];
     const gap = opts.gapMs == null ? 5 : opts.gapMs;
-    for (let i = 0; i < p.events.length && !closed; i++) {
-      const e = p.events[i];
+    for (let i = 0; i < call.events.length && !closed; i++) {
+      const e = call.events[i];
       if (e.state === 'end') call.endedAt = Date.now(); // call_info/get_record must work while `end` is handled
-      const body = opts.pretty ? JSON.stringify(e, null, 2) : JSON.stringify(e);
+      const body = eventBody(e, opts);
       for (let k = 0; k < (opts.duplicate ? 2 : 1) && !closed; k++) {
         try {
           const r = await pbx.sendSignedWebhook(body, { path: 'call_events', timeoutMs: opts.timeoutMs });

@@ -375,6 +375,44 @@ async function main() {
     assert.deepStrictEqual(seen, [0, 0]);
   });
 
+  await check('prepareCall registers a call for call_info without delivering; answer() without HTTP; keepRequests', async function () {
+    const before = hook.received.length;
+    const p = pbx.prepareCall('outbound', { sessionId: 'Prepared00000001', pin: '102', from: '79031112233', talkSeconds: 21 });
+    assert.strictEqual(p.sessionId, 'Prepared00000001');
+    assert.deepStrictEqual(p.events.map(function (e) { return e.state; }), ['new', 'connected', 'disconnected', 'end']);
+    checkEvents(p.events.map(function (e) { return JSON.parse(e.body); }), 'outbound');
+    p.events.forEach(function (e) {
+      assert.strictEqual(e.headers['X-Client-ID'], TEST_CLIENT_ID);
+      assert.strictEqual(e.headers['X-Client-Sign'], sign(TEST_CLIENT_ID, e.body, TEST_SIGN_KEY));
+    });
+    assert.strictEqual(hook.received.length, before, 'nothing delivered');
+    assert.strictEqual(pbx.calls.get('Prepared00000001'), p.call);
+    const info = (await api(pbx, 'call_info', { session_id: p.sessionId })).json.info;
+    assert.strictEqual(info.direction, 2); assert.strictEqual(info.duration, 21); assert.strictEqual(info.orig_pin, '102');
+    assert.strictEqual((await api(pbx, 'get_record', { session_id: p.sessionId })).json.result, 1, 'no record before end');
+    p.call.endedAt = Date.now();
+    assert.strictEqual((await api(pbx, 'get_record', { session_id: p.sessionId })).json.result, 0);
+    // The same API in process: the same answers, signature checked.
+    const body = JSON.stringify({ session_id: p.sessionId });
+    const inproc = await pbx.answer({ method: 'POST', path: '/call_info', body: body,
+      headers: { 'X-Client-ID': TEST_CLIENT_ID, 'X-Client-Sign': sign(TEST_CLIENT_ID, body, TEST_SIGN_KEY) } });
+    assert.strictEqual(inproc.status, 200);
+    assert.deepStrictEqual(JSON.parse(inproc.body).info, info);
+    const forged = await pbx.answer({ path: '/call_info', body: body, headers: { 'x-client-id': TEST_CLIENT_ID, 'x-client-sign': 'x' } });
+    assert.strictEqual(forged.status, 401); assert.strictEqual(JSON.parse(forged.body).result, 3);
+    assert.strictEqual((await pbx.answer({ path: '/nope', body: '{}', headers: {} })).status, 404);
+    const n = pbx.requests.length;
+    const served = Object.assign({}, pbx.served.call_info);
+    pbx.keepRequests = false;
+    await api(pbx, 'call_info', { session_id: p.sessionId });
+    await pbx.answer({ path: '/call_info', body: body, headers: {} });
+    pbx.keepRequests = true;
+    assert.strictEqual(pbx.requests.length, n, 'keepRequests=false keeps nothing');
+    assert.deepStrictEqual(pbx.served.call_info, { ok: served.ok + 1, failed: served.failed + 1 }, 'but counts what it served');
+    pbx.calls.delete(p.sessionId);
+    assert.strictEqual((await api(pbx, 'call_info', { session_id: p.sessionId })).json.result, 1, 'forgotten');
+  });
+
   await check('get_number_info webhook', async function () {
     const r = await pbx.sendNumberInfo();
     assert.strictEqual(r.status, 200);

@@ -99,6 +99,8 @@ function makeStorage() {
  *   httpResponse false to leave HttpResponse out
  *   globals     extra globals to put into the context (e.g. a host TextEncoder)
  *   mark        called with each loading phase's name as it ends (the benchmark's phase timings)
+ *   beforeEvaluate  called with the vm context before the script is evaluated (the load bench wraps the
+ *               context's WebAssembly.Instance there, to read the core's memory size)
  *   source      the module script to load (default: pkg/elma365-voip.module.ts; the bench also loads REFERENCE_TS)
  *   warmUp      false to skip `__elma365voip.warmUp()` (the core then loads on the first contract call;
  *               instantiateMs is 0). It is skipped too for a script without `__elma365voip` (the reference).
@@ -121,6 +123,7 @@ function loadModule(opts = {}) {
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
   const context = vm.createContext(globals);
+  if (opts.beforeEvaluate) opts.beforeEvaluate(context);
   const file = opts.source || MODULE_TS;
   const source = moduleSource(file);
   const t0 = process.hrtime.bigint();
