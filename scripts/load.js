@@ -10,7 +10,8 @@
 //   node scripts/bench.js --load --calls=200     a quick run (npm test runs it as a smoke: nothing timed is asserted)
 //   options: --only=node20 | --only=node14       one runtime
 //            --concurrency=50                    calls in flight at once
-//            --warmup=2000                       webhooks before the first measurement (at most a quarter of them)
+//            --warmup=20000                      webhooks before the first measurement (at most a quarter of them): by
+//                                                then the storage has filled to its bound (3,072 call keys + 128 slots)
 //            --storage-latency=0                 ms every storage call waits (setTimeout) before it answers
 //            --fetch=emulator | --fetch=in-process
 //                call_info from the emulator over HTTP on loopback (default), or from the same emulator's
@@ -63,7 +64,7 @@ function options(argv) {
   return {
     calls: int('calls', DEFAULT_CALLS, 1),
     concurrency: int('concurrency', 50, 1),
-    warmup: int('warmup', 2000, 0),
+    warmup: int('warmup', 20000, 0),
     storageLatencyMs: int('storage-latency', 0, 0),
     fetch: fetchMode,
     only,

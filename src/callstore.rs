@@ -21,8 +21,8 @@
 //! Usage in a provider's webhook handler: read [`CallStore::keys`] (or [`CallStore::batch_keys`])
 //! through the host, [`CallStore::load`] what came back, change it, and write [`Batch::writes`].
 
-use crate::host::{Host, Notes, Stored};
 pub use crate::host::Writes;
+use crate::host::{Host, Notes, Stored};
 use crate::json::{self, FromJson};
 use serde::Serialize;
 use serde_json::Value;
@@ -154,7 +154,10 @@ impl CallStore {
                     .is_some_and(|t| now_ms - t < CALL_TTL_MS)
             });
             let finished = value.as_ref().is_some_and(|v| v.get("d").is_some());
-            let claim = value.as_ref().and_then(|v| v.get("k")).and_then(Value::as_u64);
+            let claim = value
+                .as_ref()
+                .and_then(|v| v.get("k"))
+                .and_then(Value::as_u64);
             let saved = value
                 .as_ref()
                 .and_then(|v| v.get("t"))
@@ -265,10 +268,7 @@ impl<T: Serialize> Batch<T> {
 
     /// The nonce of the request that claimed the call's end, if one did.
     pub fn claim_of(&self, id: &str) -> Option<u64> {
-        self.calls
-            .iter()
-            .find(|c| c.id == id)
-            .and_then(|c| c.claim)
+        self.calls.iter().find(|c| c.id == id).and_then(|c| c.claim)
     }
 
     /// Whether a request claimed the call's end less than [`CLAIM_STALE_MS`] ago: it is handing
@@ -340,7 +340,10 @@ impl<T: Serialize> Batch<T> {
         let mut writes = slot_writes;
         for call in self.calls.iter().filter(|c| c.changed) {
             let t = whole_ms(now_ms);
-            let claim = call.claim.map(|k| format!(",\"k\":{k}")).unwrap_or_default();
+            let claim = call
+                .claim
+                .map(|k| format!(",\"k\":{k}"))
+                .unwrap_or_default();
             let value = match (&call.state, call.finished) {
                 (_, true) => Some(format!("{{\"t\":{t},\"d\":1}}")),
                 (Some(state), false) => serde_json::to_string(state)
@@ -628,6 +631,58 @@ mod tests {
         apply(&mut storage, batch.writes(1.0));
         assert_eq!(storage["t:c:a"], r#"{"t":0,"s":1}"#);
         assert!(load(&storage, "b", 2.0).is_finished("b"));
+    }
+
+    #[test]
+    fn a_claim_is_confirmed_only_while_it_stands() {
+        let confirm = |storage: &mut BTreeMap<String, String>, nonce: u64| {
+            let host = crate::host::Scripted::new(
+                storage,
+                10.0,
+                |_: &crate::http::HttpRequest| unreachable!(),
+            );
+            let mut notes = Notes::default();
+            pollster::block_on(STORE.confirm("c1", nonce, 0, &host, &mut notes))
+        };
+        let mut storage = BTreeMap::new();
+        let mut batch = load(&storage, "c1", 0.0);
+        batch.save("c1", 7);
+        batch.claim("c1", 41);
+        apply(&mut storage, batch.writes(0.0));
+        assert_eq!(storage["t:c:c1"], r#"{"t":0,"s":7,"k":41}"#);
+        let loaded = load(&storage, "c1", 1.0);
+        assert!(loaded.is_ending("c1", 1.0) && !loaded.is_ending("c1", CLAIM_STALE_MS + 1.0));
+        // Another request's claim landed later: this one backs off and leaves it be.
+        assert_eq!(confirm(&mut storage, 40), Confirmed::Taken);
+        assert!(storage["t:c:c1"].contains(r#""k":41"#));
+        // The request whose claim stands finishes the call; after that, everyone backs off.
+        assert_eq!(confirm(&mut storage, 41), Confirmed::Mine);
+        assert!(load(&storage, "c1", 11.0).is_finished("c1"));
+        assert_eq!(confirm(&mut storage, 41), Confirmed::Taken);
+        // A claim that a stale write replaced is written again, then stands.
+        let w = STORE.save("c2", 1, 0.0, load(&storage, "c2", 0.0));
+        apply(&mut storage, w);
+        assert_eq!(confirm_c2(&mut storage), Confirmed::Mine);
+        assert!(load(&storage, "c2", 11.0).is_finished("c2"));
+    }
+
+    fn confirm_c2(storage: &mut BTreeMap<String, String>) -> Confirmed {
+        let host = crate::host::Scripted::new(
+            storage,
+            10.0,
+            |_: &crate::http::HttpRequest| unreachable!(),
+        );
+        let mut notes = Notes::default();
+        pollster::block_on(STORE.confirm("c2", 9, 0, &host, &mut notes))
+    }
+
+    #[test]
+    fn a_digest_key_id_is_its_own_key_id() {
+        let long = "x".repeat(200);
+        let kid = key_id(&long).into_owned();
+        assert_eq!(key_id(&kid), kid);
+        assert_eq!(STORE.call_key(&kid), STORE.call_key(&long));
+        assert_eq!(CallStore::slot_of(&kid), CallStore::slot_of(&long));
     }
 
     #[test]

@@ -246,7 +246,11 @@ impl WebhookResponse {
             self.body.push_str(warning);
             return;
         };
-        let field = if body[..at].ends_with('{') { &field[1..] } else { &field[..] };
+        let field = if body[..at].ends_with('{') {
+            &field[1..]
+        } else {
+            &field[..]
+        };
         self.body.insert_str(at, field);
     }
 }

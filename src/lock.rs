@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(held(), 3, "nothing of the waiting request is held");
         drop(other);
         drop(first);
-        assert!(flag.0.load(std::sync::atomic::Ordering::SeqCst), "woken on release");
+        assert!(
+            flag.0.load(std::sync::atomic::Ordering::SeqCst),
+            "woken on release"
+        );
         let Poll::Ready(g) = second.as_mut().poll(&mut cx) else {
             panic!("the keys are free now")
         };

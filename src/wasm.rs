@@ -24,7 +24,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 extern "C" {
     /// The shim's host: `fetch(request)` (JSON text in, JSON text or a promise of it out),
     /// `read(keys)` and `write(writes)` (NUL-separated text, see [`SEP`]), `now()`, `sleep(ms)` (a
-/// promise), `nonce()` (a random whole number), and `panic(message)`.
+    /// promise), `nonce()` (a random whole number), and `panic(message)`.
     pub type JsHost;
     #[wasm_bindgen(method, structural)]
     fn fetch(this: &JsHost, request: &str) -> JsValue;

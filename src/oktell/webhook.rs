@@ -59,8 +59,8 @@
 use crate::callstore::{Batch, CallStore, Confirmed, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
 use crate::host::{Host, Notes, Stored};
-use crate::lock;
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
+use crate::lock;
 use crate::phone;
 use crate::settings::Settings;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
@@ -464,7 +464,9 @@ fn scenario_start<'a>(s: &Settings, field: &dyn Fn(&str) -> Option<&'a str>) -> 
         return bad("Missing callid: an Oktell scenario webhook needs event, callid and, as the call goes on, direction, client, user, duration, answered and record (see README).");
     };
     if call.chars().count() > MAX_ID_CHARS {
-        return bad(format!("The callid is longer than {MAX_ID_CHARS} characters."));
+        return bad(format!(
+            "The callid is longer than {MAX_ID_CHARS} characters."
+        ));
     }
     if field("record").is_some_and(|r| r.chars().count() > MAX_RECORD_CHARS) {
         return bad(format!(
@@ -864,13 +866,21 @@ pub async fn handle<H: Host>(p: Pending, chains: &[String], host: &H) -> Webhook
     }
     let mut call_record = None;
     if let Some((id, rec)) = record {
-        if STORE.confirm(&id, nonce, CLAIM_SETTLE_MS, host, &mut notes).await == Confirmed::Mine {
+        if STORE
+            .confirm(&id, nonce, CLAIM_SETTLE_MS, host, &mut notes)
+            .await
+            == Confirmed::Mine
+        {
             call_record = Some(rec);
         }
     } else {
         let due = index_due(&stored, now);
         let mut tries = 0;
-        let mut i = if due.is_empty() { 0 } else { (nonce % due.len() as u64) as usize };
+        let mut i = if due.is_empty() {
+            0
+        } else {
+            (nonce % due.len() as u64) as usize
+        };
         while tries < COLLECT_TRIES.min(due.len()) {
             let (slot, key_id) = &due[i % due.len()];
             if let Some((ev, rec)) = collect(key_id, slot, host, &mut notes).await {
@@ -901,13 +911,14 @@ const LIST_CHECKS: usize = 4;
 /// such write lands within a storage read and write of its read, so after [`CLAIM_SETTLE_MS`] a
 /// listing that is still there stays; one that is gone is listed again and checked again.
 async fn listed<H: Host>(changes: &IndexChanges, host: &H, notes: &mut Notes) {
-    let mut missing = IndexChanges::default();
-    missing.changes = changes
-        .changes
-        .iter()
-        .filter(|(_, _, due)| due.is_some())
-        .cloned()
-        .collect();
+    let mut missing = IndexChanges {
+        changes: changes
+            .changes
+            .iter()
+            .filter(|(_, _, due)| due.is_some())
+            .cloned()
+            .collect(),
+    };
     for _ in 0..LIST_CHECKS {
         if missing.changes.is_empty() {
             return;
@@ -924,7 +935,9 @@ async fn listed<H: Host>(changes: &IndexChanges, host: &H, notes: &mut Notes) {
                 .any(|(k, _)| k == key_id)
         });
         if !missing.changes.is_empty() {
-            notes.write(host, &missing.writes(&stored, host.now_ms())).await;
+            notes
+                .write(host, &missing.writes(&stored, host.now_ms()))
+                .await;
         }
     }
 }
@@ -978,13 +991,19 @@ async fn collect<H: Host>(
         return None;
     }
     drop(guard);
-    if STORE.confirm(key_id, nonce, CLAIM_SETTLE_MS, host, notes).await != Confirmed::Mine {
+    if STORE
+        .confirm(key_id, nonce, CLAIM_SETTLE_MS, host, notes)
+        .await
+        != Confirmed::Mine
+    {
         return None;
     }
     let guard = lock::lock(&[slot.to_string()]).await;
     if let Some(stored) = notes.read(host, &[slot.to_string()]).await {
         unlist.set(key_id, None);
-        notes.write(host, &unlist.writes(&stored, host.now_ms())).await;
+        notes
+            .write(host, &unlist.writes(&stored, host.now_ms()))
+            .await;
     }
     drop(guard);
     Some((

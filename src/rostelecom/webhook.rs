@@ -48,8 +48,8 @@ use crate::callstore::{CallStore, Confirmed, Loaded, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
 use crate::error::VoipError;
 use crate::host::{self, Host, Notes};
-use crate::lock;
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
+use crate::lock;
 use crate::phone;
 use crate::settings::Settings;
 use serde_json::Value;
@@ -471,7 +471,11 @@ async fn on_event<H: Host>(
     };
     let took = (host.now_ms() - asked).max(0.0) as u32;
     let wait = CLAIM_SETTLE_MS.saturating_sub(took);
-    if STORE.confirm(&ev.session, nonce, wait, host, &mut notes).await == Confirmed::Taken {
+    if STORE
+        .confirm(&ev.session, nonce, wait, host, &mut notes)
+        .await
+        == Confirmed::Taken
+    {
         return Ok(ignored("another delivery of this end finished the call"));
     }
     let info = info.map(|i| Info::parse(&i));
