@@ -964,3 +964,29 @@ fn members_fall_back_to_the_static_list_and_explain_when_there_is_none() {
         "{e}"
     );
 }
+
+// ---- found by fuzzing ----
+
+#[test]
+fn an_authorization_header_with_a_multibyte_character_near_the_start_is_refused_not_a_panic() {
+    // fuzz/artifacts/oktell_webhook/crash-a10dfa3f…: byte 6 fell inside a character.
+    let mut hook = Hook::new(json!({"webhookSecret": "s3cr3t"}));
+    for header in [
+        "P\u{fffd}\u{fffd}P",
+        "Basic",
+        "Basi\u{e9}",
+        "basic\u{e9}xx",
+        "\u{e9}",
+    ] {
+        let r = hook.send(WebhookRequest {
+            method: "GET".into(),
+            headers: vec![("Authorization".into(), header.into())],
+            query: vec![
+                ("event".into(), "ring".into()),
+                ("callid".into(), "c1".into()),
+            ],
+            ..Default::default()
+        });
+        assert_eq!(r["response"]["status"], 403, "{header}");
+    }
+}

@@ -261,7 +261,7 @@ pub fn authorised(s: &Settings, req: &WebhookRequest, fields: &[(String, String)
 /// The password of an HTTP Basic `Authorization` header.
 pub fn basic_password(req: &WebhookRequest) -> Option<String> {
     let h = req.header("authorization")?.trim();
-    if h.len() < 6 || !h[..6].eq_ignore_ascii_case("basic ") {
+    if !h.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("basic ")) {
         return None;
     }
     let bytes = lenient_base64(&h[6..]).ok()?;
