@@ -282,6 +282,7 @@ fn call_result(
         200 if !api::is_html(r) => Ok(null()),
         500 => {
             let said = r.snippet(160);
+            let user = snippet(user, 60);
             Err(VoipError::provider(format!(
                 "Oktell could not start the call for user «{user}» to {number}{}. Check that «{user}» is an Oktell login (the member id from «Настроить») and that the user's phone line is registered and free.",
                 if said.is_empty() { String::new() } else { format!(": «{said}»") }
