@@ -1,9 +1,16 @@
 //! Errors an admin can act on: what failed, which setting is involved, and what to check.
 
-use crate::http::Failure;
+use crate::http::{snippet, Failure, HttpResponse};
 use crate::settings::describe;
 use serde::Serialize;
 use std::fmt;
+
+/// The largest PBX answer the module reads: 1 MB (1,048,576 bytes) of body. No answer to the
+/// module's requests comes near it; anything larger is refused before it is parsed.
+pub const MAX_ANSWER_BYTES: usize = 1_048_576;
+
+/// The longest piece of foreign text (a PBX's words, a network or storage error) a message quotes.
+pub const MAX_QUOTE_CHARS: usize = 300;
 
 /// Every failure the module reports. `Display` gives the full admin-facing sentence.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,8 +116,29 @@ impl VoipError {
     pub fn storage(action: &'static str, detail: &str) -> VoipError {
         VoipError::Storage {
             action,
-            detail: crate::http::snippet(detail, 200),
+            detail: snippet(detail, 200),
         }
+    }
+
+    /// Refuses an answer with more than [`MAX_ANSWER_BYTES`] of body, as not the PBX's: `what`
+    /// names the request, `target` and `setting` what answered and where its address is set.
+    pub fn check_answer_size(
+        r: &HttpResponse,
+        target: &str,
+        setting: &'static str,
+        what: &str,
+    ) -> Result<(), VoipError> {
+        let size = r.body_bytes();
+        if size <= MAX_ANSWER_BYTES {
+            return Ok(());
+        }
+        Err(VoipError::NotPbx {
+            target: target.to_string(),
+            setting,
+            detail: format!(
+                "its answer to {what} is too large: {size} bytes, over the limit of {MAX_ANSWER_BYTES} bytes (1 MB)"
+            ),
+        })
     }
 
     /// Classifies a failed fetch (no HTTP response at all) into unreachable / timeout / TLS.
@@ -214,8 +242,9 @@ impl fmt::Display for VoipError {
             ),
             VoipError::Module { detail } => write!(
                 f,
-                "Internal error in the elma365-voip module {} (not a network or PBX problem): {detail}. Please report it with this text.",
-                crate::VERSION
+                "Internal error in the elma365-voip module {} (not a network or PBX problem): {}. Please report it with this text.",
+                crate::VERSION,
+                snippet(detail, MAX_QUOTE_CHARS)
             ),
             VoipError::Provider { message } | VoipError::BadInput { message } => f.write_str(message),
         }
@@ -238,27 +267,46 @@ pub struct ErrorOut {
     pub message: String,
 }
 
-/// Replaces every secret in `text` with `***`, and masks `password=`/`token=` query values.
+/// Replaces every secret in `text` with `***`, and masks the value after every `password=`,
+/// `token=` and `sign=` (any case; the value ends at `&`, whitespace, `"` or `'`). Linear in the
+/// length of `text`: one linear search per secret, then one pass for the parameters.
 pub fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
+    let mut masked = std::borrow::Cow::Borrowed(text);
     for s in secrets {
-        if !s.is_empty() {
-            out = out.replace(s, "***");
+        if !s.is_empty() && masked.contains(s) {
+            masked = masked.replace(s, "***").into();
         }
     }
-    for key in ["password=", "token=", "sign="] {
-        let mut from = 0;
-        while let Some(i) = out[from..].to_ascii_lowercase().find(key) {
-            let start = from + i + key.len();
-            let end = out[start..]
-                .find(|c: char| c == '&' || c.is_whitespace() || c == '"' || c == '\'')
-                .map_or(out.len(), |j| start + j);
-            if &out[start..end] != "***" {
-                out.replace_range(start..end, "***");
-            }
-            from = start + 3;
-        }
+    mask_parameters(&masked)
+}
+
+/// The one pass of [`scrub`] over `password=` / `token=` / `sign=` values.
+fn mask_parameters(text: &str) -> String {
+    const KEYS: [&[u8]; 3] = [b"password=", b"token=", b"sign="];
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    // `text[..copied]` is in `out` already.
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        // The keys are ASCII, so a match starts at a character boundary.
+        let Some(key) = KEYS.iter().find(|k| {
+            bytes
+                .get(i..i + k.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(k))
+        }) else {
+            i += 1;
+            continue;
+        };
+        let start = i + key.len();
+        let end = text[start..]
+            .find(|c: char| c == '&' || c.is_whitespace() || c == '"' || c == '\'')
+            .map_or(text.len(), |j| start + j);
+        out.push_str(&text[copied..start]);
+        out.push_str("***");
+        copied = end;
+        i = end;
     }
+    out.push_str(&text[copied..]);
     out
 }
 
@@ -327,6 +375,144 @@ mod tests {
         };
         let e = VoipError::from_failure(&timed_out, t, "oktellUrl", 7);
         assert!(e.to_string().contains("within 7 s"), "{e}");
+    }
+
+    /// The implementation `scrub` had before it was made linear: the reference for its outputs.
+    fn quadratic_scrub(text: &str, secrets: &[&str]) -> String {
+        let mut out = text.to_string();
+        for s in secrets {
+            if !s.is_empty() {
+                out = out.replace(s, "***");
+            }
+        }
+        for key in ["password=", "token=", "sign="] {
+            let mut from = 0;
+            while let Some(i) = out[from..].to_ascii_lowercase().find(key) {
+                let start = from + i + key.len();
+                let end = out[start..]
+                    .find(|c: char| c == '&' || c.is_whitespace() || c == '"' || c == '\'')
+                    .map_or(out.len(), |j| start + j);
+                if &out[start..end] != "***" {
+                    out.replace_range(start..end, "***");
+                }
+                from = start + 3;
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn scrub_gives_what_the_quadratic_version_gave() {
+        let pieces = [
+            "password=",
+            "PassWord=",
+            "token=",
+            "TOKEN=",
+            "sign=",
+            "SiGn=",
+            "&",
+            " ",
+            "\"",
+            "'",
+            "***",
+            "*",
+            "hunter2",
+            "hunt",
+            "er2",
+            "x",
+            "=",
+            "ё",
+            "\u{3000}",
+            "pass",
+            "tok",
+            "en=",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let len = next(12);
+            let text: String = (0..len).map(|_| pieces[next(pieces.len())]).collect();
+            let secrets: &[&str] = match next(4) {
+                0 => &[],
+                1 => &["hunter2"],
+                2 => &["hunt", "er2"],
+                _ => &["x", "", "hunter2"],
+            };
+            assert_eq!(
+                scrub(&text, secrets),
+                quadratic_scrub(&text, secrets),
+                "{text:?} {secrets:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn scrub_of_a_megabyte_full_of_matches_finishes() {
+        let unit = "GET /x?token=abc&password=hunter2 sign=ff Token=hunter2&";
+        let text = unit.repeat(1_048_576 / unit.len() + 1);
+        let s = scrub(&text, &["hunter2", "abc"]);
+        assert!(!s.contains("hunter2") && !s.contains("abc") && !s.contains("ff "));
+        assert!(
+            s.starts_with("GET /x?token=***&password=*** sign=*** Token=***&GET"),
+            "{}",
+            &s[..80]
+        );
+    }
+
+    #[test]
+    fn answers_over_a_megabyte_are_refused_as_not_the_pbx() {
+        let mut r = HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: "x".repeat(MAX_ANSWER_BYTES),
+        };
+        let check = |r: &HttpResponse| {
+            VoipError::check_answer_size(r, "the PBX at http://h", "oktellUrl", "getlicenseinfo")
+        };
+        assert_eq!(check(&r), Ok(()));
+        r.body.push('y');
+        let e = check(&r).unwrap_err();
+        assert_eq!(e.kind(), "not_pbx");
+        let m = e.to_string();
+        for part in [
+            "getlicenseinfo",
+            "1048577 bytes",
+            "1048576",
+            "too large",
+            "oktellUrl",
+        ] {
+            assert!(m.contains(part), "{m} lacks {part}");
+        }
+        // Raw bytes cross as one Latin-1 character each: counted as bytes, not as UTF-8.
+        let raw = HttpResponse {
+            status: 200,
+            headers: vec![(crate::oktell::xml::RAW_BODY_HEADER.into(), "latin1".into())],
+            body: "\u{ff}".repeat(MAX_ANSWER_BYTES),
+        };
+        assert_eq!(check(&raw), Ok(()));
+    }
+
+    #[test]
+    fn foreign_text_in_messages_is_cut() {
+        let long = "e".repeat(100_000);
+        let f = failure(&long, &long);
+        assert!(f.detail().chars().count() < 250, "{}", f.detail().len());
+        let e = VoipError::Module {
+            detail: long.clone(),
+        };
+        assert!(e.to_string().chars().count() < 500);
+        assert!(
+            VoipError::storage("read", &long)
+                .to_string()
+                .chars()
+                .count()
+                < 500
+        );
     }
 
     #[test]

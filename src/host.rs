@@ -122,15 +122,22 @@ impl Notes {
         }
     }
 
-    /// What failed, for the PBX's answer and the log, if anything did.
-    pub fn warning(&self) -> Option<String> {
+    /// Whether anything failed.
+    pub fn failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+
+    /// What failed, for the PBX's answer and the log, if anything did, with the settings' secrets
+    /// masked (a storage's error text is foreign, and could quote anything).
+    pub fn warning(&self, s: &crate::settings::Settings) -> Option<String> {
         if self.failures.is_empty() {
             return None;
         }
-        Some(format!(
+        let text = format!(
             "Warning: this request's event and call record were still handed to ELMA365, but {} A repeated delivery of it may not be recognised.",
             self.failures.join(" ")
-        ))
+        );
+        Some(crate::error::scrub(&text, &s.secrets()))
     }
 }
 

@@ -82,6 +82,17 @@ impl HttpResponse {
         serde_json::from_str(self.body.trim_start_matches('\u{feff}')).ok()
     }
 
+    /// The size of the body in bytes as the PBX sent it: one byte per character when the shim
+    /// passed the raw bytes ([`crate::oktell::xml::RAW_BODY_HEADER`]), else the UTF-8 length.
+    pub fn body_bytes(&self) -> usize {
+        let raw = self.header(crate::oktell::xml::RAW_BODY_HEADER).is_some();
+        if raw && self.body.len() > crate::error::MAX_ANSWER_BYTES {
+            self.body.chars().count()
+        } else {
+            self.body.len()
+        }
+    }
+
     /// The first `max` characters of the body on one line, for messages.
     pub fn snippet(&self, max: usize) -> String {
         snippet(&self.body, max)
@@ -116,12 +127,13 @@ impl Failure {
     /// `message (code)` for use inside a sentence.
     pub fn detail(&self) -> String {
         let msg = snippet(&self.message, 160);
-        match (msg.is_empty(), self.code.is_empty()) {
+        let code = snippet(&self.code, 60);
+        match (msg.is_empty(), code.is_empty()) {
             (true, true) => "network error".into(),
-            (true, false) => self.code.clone(),
+            (true, false) => code,
             (false, true) => msg,
-            (false, false) if msg.contains(&self.code) => msg,
-            (false, false) => format!("{msg} ({})", self.code),
+            (false, false) if msg.contains(&code) => msg,
+            (false, false) => format!("{msg} ({code})"),
         }
     }
 }
@@ -283,15 +295,16 @@ pub fn parse_form(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One line of at most `max` characters of `text`, for quoting in messages.
+/// One line of at most `max` characters of `text` (trimmed, control characters as spaces, `…`
+/// when cut), for quoting in messages. Reads no further into `text` than it quotes.
 pub fn snippet(text: &str, max: usize) -> String {
-    let one_line: String = text
-        .trim()
-        .chars()
+    let mut chars = text.trim().chars();
+    let mut out: String = chars
+        .by_ref()
+        .take(max)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let mut out: String = one_line.chars().take(max).collect();
-    if one_line.chars().count() > max {
+    if chars.next().is_some() {
         out.push('…');
     }
     out
@@ -314,6 +327,9 @@ mod tests {
     fn snippet_is_one_bounded_line() {
         assert_eq!(snippet("a\nb\tc", 10), "a b c");
         assert_eq!(snippet("abcdef", 3), "abc…");
+        assert_eq!(snippet("  abc\n", 3), "abc");
+        assert_eq!(snippet(" ab\u{0}c  d ", 4), "ab c…");
+        assert_eq!(snippet("", 3), "");
     }
 
     #[test]

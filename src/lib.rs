@@ -17,12 +17,15 @@
 //! - [`phone`]: the one canonical phone number format;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
+//! - `fuzzing` (native only): the fuzz targets' logic, for `fuzz/` and the corpus replay test;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
 
 pub mod callstore;
 pub mod contract;
 pub mod engine;
 pub mod error;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing;
 pub mod host;
 pub mod http;
 pub mod json;

@@ -54,12 +54,16 @@ pub fn auth_hint(s: &Settings) -> String {
     }
 }
 
-/// The HTTP response to `what`, with network failures and 401/403 classified.
+/// The HTTP response to `what`, with network failures, answers over
+/// [`crate::error::MAX_ANSWER_BYTES`] and 401/403 classified.
 pub fn response<'a>(
     s: &Settings,
     what: &str,
     outcome: &'a Outcome,
 ) -> Result<&'a HttpResponse, VoipError> {
+    if let Outcome::Response(r) = outcome {
+        VoipError::check_answer_size(r, &target(s), "oktellUrl", what)?;
+    }
     match outcome {
         Outcome::Response(r) if r.status == 401 || r.status == 403 => {
             Err(VoipError::AuthRejected {

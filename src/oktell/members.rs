@@ -7,10 +7,13 @@ use serde_json::Value;
 pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
     let text = text.trim_start_matches('\u{feff}').trim();
     let mut out: Vec<Member> = Vec::new();
+    // The logins seen, as a map (serde_json's, already in the binary) so that skipping repeats
+    // stays linear.
+    let mut seen = serde_json::Map::new();
     let mut push = |id: &str, name: &str| {
         let id = id.trim();
         let name = name.trim();
-        if !out.iter().any(|m| m.id == id) {
+        if seen.insert(id.to_string(), Value::Null).is_none() {
             out.push(Member {
                 id: id.to_string(),
                 name: if name.is_empty() {

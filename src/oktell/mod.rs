@@ -43,7 +43,7 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
         Op::ParseWebhook { request } => match webhook::start(s, &request) {
             webhook::Start::Reply(r) => Ok(value(WebhookResult::reply(r))),
             webhook::Start::Read(pending, chains) => {
-                Ok(value(webhook::handle(pending, &chains, host).await))
+                Ok(value(webhook::handle(s, pending, &chains, host).await))
             }
         },
         Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(value),
@@ -279,6 +279,7 @@ fn call_result(
         200 if !api::is_html(r) => Ok(null()),
         500 => {
             let said = r.snippet(160);
+            let user = snippet(user, 60);
             Err(VoipError::provider(format!(
                 "Oktell could not start the call for user «{user}» to {number}{}. Check that «{user}» is an Oktell login (the member id from «Настроить») and that the user's phone line is registered and free.",
                 if said.is_empty() { String::new() } else { format!(": «{said}»") }

@@ -961,3 +961,123 @@ fn members_fall_back_to_the_static_list_and_explain_when_there_is_none() {
         "{e}"
     );
 }
+
+// ---- bounded work ----
+
+#[test]
+fn answers_over_a_megabyte_are_refused_for_every_oktell_request() {
+    let big = "1".repeat(crate::error::MAX_ANSWER_BYTES + 1);
+    let script = json!({"oktellMembersScript": "ELMA365_Users"});
+    let (r, urls) = members(script.clone(), vec![(200, big.clone(), false)]);
+    let e = r.unwrap_err();
+    assert_eq!(urls.len(), 1, "not asked again");
+    for part in [
+        "The Oktell server at http://okt:4055 answered, but not like the PBX would",
+        "its answer to execsvcscriptplain is too large: 1048577 bytes, over the limit of 1048576 bytes (1 MB)",
+        "Check that oktellUrl («Адрес сервера Oktell») points at the right service and port.",
+    ] {
+        assert!(e.contains(part), "{e} lacks {part}");
+    }
+    // The XML variant, passed as raw bytes (one Latin-1 character per byte).
+    let raw = "\u{ff}".repeat(crate::error::MAX_ANSWER_BYTES + 1);
+    let (r, _) = members(script, vec![(200, String::new(), false), (200, raw, true)]);
+    let e = r.unwrap_err();
+    assert!(
+        e.contains("its answer to execsvcscript is too large"),
+        "{e}"
+    );
+    let (r, _) = run_call(&settings(json!({})), "ivanov", "102", 200, &big);
+    assert!(r
+        .unwrap_err()
+        .contains("answer to wp_autocallstart is too large"));
+    let mut storage = BTreeMap::new();
+    let r = run_native(
+        &settings(json!({})),
+        &Op::TestConnection,
+        &mut storage,
+        0.0,
+        |_| {
+            Outcome::Response(HttpResponse {
+                status: 403,
+                body: big.clone(),
+                ..Default::default()
+            })
+        },
+    )
+    .unwrap();
+    assert_eq!(r["success"], false);
+    let why = r["failReason"].as_str().unwrap();
+    assert!(
+        why.contains("answer to getlicenseinfo is too large"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_huge_directory_with_repeated_logins_is_read_in_linear_time() {
+    // 80,000 lines, each login repeated: deduplicating by scanning the list would take minutes.
+    let mut text = String::new();
+    for i in 0..40_000 {
+        text.push_str(&format!("u{i}\nu{i};again\n"));
+    }
+    let (r, _) = members(
+        json!({"oktellMembersScript": "ELMA365_Users"}),
+        vec![(200, text, false)],
+    );
+    let m = r.unwrap();
+    assert_eq!(m.as_array().unwrap().len(), 40_000);
+    assert_eq!(m[5], json!({"id": "u5", "name": "u5"}));
+}
+
+#[test]
+fn xml_with_a_huge_number_of_attributes_is_read_in_linear_time() {
+    let mut attrs = String::new();
+    for i in 0..100_000 {
+        attrs.push_str(&format!(" a{i}=\"\""));
+    }
+    let doc = format!(
+        "<oktellxmlmapper><property_simple key=\"started\" value=\"0\"{attrs} value=\"1\"/></oktellxmlmapper>"
+    );
+    let props = xml::parse_mapper(&doc).unwrap();
+    assert_eq!(
+        props[0].value, "1",
+        "a repeated attribute's last value wins"
+    );
+}
+
+#[test]
+fn long_foreign_text_in_click_to_call_errors_is_cut() {
+    let long_user = "u".repeat(10_000);
+    let said = "Ошибка ".repeat(10_000);
+    let (r, _) = run_call(&settings(json!({})), &long_user, "102", 500, &said);
+    let e = r.unwrap_err();
+    assert!(e.chars().count() < 700, "{}", e.chars().count());
+    let (r, _) = run_call(&settings(json!({})), "ivanov", "102", 404, &said);
+    assert!(r.unwrap_err().chars().count() < 500);
+}
+
+// ---- found by fuzzing ----
+
+#[test]
+fn an_authorization_header_with_a_multibyte_character_near_the_start_is_refused_not_a_panic() {
+    // fuzz/artifacts/oktell_webhook/crash-a10dfa3f…: byte 6 fell inside a character.
+    let mut hook = Hook::new(json!({"webhookSecret": "s3cr3t"}));
+    for header in [
+        "P\u{fffd}\u{fffd}P",
+        "Basic",
+        "Basi\u{e9}",
+        "basic\u{e9}xx",
+        "\u{e9}",
+    ] {
+        let r = hook.send(WebhookRequest {
+            method: "GET".into(),
+            headers: vec![("Authorization".into(), header.into())],
+            query: vec![
+                ("event".into(), "ring".into()),
+                ("callid".into(), "c1".into()),
+            ],
+            ..Default::default()
+        });
+        assert_eq!(r["response"]["status"], 403, "{header}");
+    }
+}

@@ -265,7 +265,7 @@ pub fn authorised(s: &Settings, req: &WebhookRequest, fields: &[(String, String)
 /// The password of an HTTP Basic `Authorization` header.
 pub fn basic_password(req: &WebhookRequest) -> Option<String> {
     let h = req.header("authorization")?.trim();
-    if h.len() < 6 || !h[..6].eq_ignore_ascii_case("basic ") {
+    if !h.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("basic ")) {
         return None;
     }
     let bytes = lenient_base64(&h[6..]).ok()?;
@@ -821,7 +821,12 @@ impl IndexChanges {
 ///    same way (so that two requests, in one instance or two, never hand out the same one).
 ///
 /// A storage failure never loses the request's own event or record: the answer says what failed.
-pub async fn handle<H: Host>(p: Pending, chains: &[String], host: &H) -> WebhookResult {
+pub async fn handle<H: Host>(
+    s: &Settings,
+    p: Pending,
+    chains: &[String],
+    host: &H,
+) -> WebhookResult {
     let mut notes = Notes::default();
     let mut changes = IndexChanges::default();
     let mut locked = STORE.batch_keys(chains);
@@ -861,7 +866,7 @@ pub async fn handle<H: Host>(p: Pending, chains: &[String], host: &H) -> Webhook
     writes.extend(changes.writes(&stored, now));
     notes.write(host, &writes).await;
     drop(guard);
-    if notes.warning().is_none() {
+    if !notes.failed() {
         listed(&changes, host, &mut notes).await;
     }
     let mut call_record = None;
@@ -893,7 +898,7 @@ pub async fn handle<H: Host>(p: Pending, chains: &[String], host: &H) -> Webhook
         }
     }
     let mut response = p.reply;
-    if let Some(w) = notes.warning() {
+    if let Some(w) = notes.warning(s) {
         response.warn(&w);
     }
     WebhookResult {

@@ -85,7 +85,7 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
                     if tag != b"oktellxmlmapper" {
                         return Err(format!(
                             "the root element is <{}>, not <oktellxmlmapper>",
-                            String::from_utf8_lossy(tag)
+                            crate::http::snippet(&String::from_utf8_lossy(tag), 40)
                         ));
                     }
                     root = true;
@@ -93,7 +93,9 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
                 let prop_tag = tag == b"property_simple" || tag == b"property_cdata";
                 let mut p = Prop::default();
                 if prop_tag {
-                    for attr in e.attributes() {
+                    // Unchecked: the duplicate-name check is quadratic in the number of
+                    // attributes (a repeated attribute's last value wins).
+                    for attr in e.attributes().with_checks(false) {
                         let attr = attr.map_err(|_| fail(&reader))?;
                         let value = attr
                             .unescape_value()

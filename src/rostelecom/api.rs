@@ -62,13 +62,13 @@ pub fn result_code(v: &Value) -> Option<i64> {
     }
 }
 
-/// `resultMessage`, trimmed, if any.
+/// `resultMessage` on one line, cut to [`crate::error::MAX_QUOTE_CHARS`], if any.
 pub fn result_message(v: &Value) -> String {
     v.get("resultMessage")
         .and_then(Value::as_str)
-        .map(str::trim)
-        .unwrap_or("")
-        .to_string()
+        .map_or_else(String::new, |m| {
+            crate::http::snippet(m, crate::error::MAX_QUOTE_CHARS)
+        })
 }
 
 fn auth_settings() -> String {
@@ -98,10 +98,11 @@ fn looks_like_auth_failure(message: &str) -> bool {
     .any(|w| m.contains(w))
 }
 
-/// Checks an API answer: HTTP status, JSON shape and `result`. Returns the JSON on `result` 0.
-/// `method` names the API method for messages.
+/// Checks an API answer: size, HTTP status, JSON shape and `result`. Returns the JSON on
+/// `result` 0. `method` names the API method for messages.
 pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, VoipError> {
     let rt = s.rostelecom();
+    VoipError::check_answer_size(resp, &target(rt), "rtApiUrl", method)?;
     let json = resp.json().filter(|v| v.get("result").is_some());
     if resp.status == 401 || resp.status == 403 {
         let detail = json.as_ref().map(result_message).filter(|m| !m.is_empty());

@@ -17,11 +17,11 @@ pub enum Caller {
 }
 
 impl Caller {
-    /// `PIN 101` / `SIP user@domain`, for messages.
+    /// `PIN 101` / `SIP user@domain`, for messages (a long address is cut).
     pub fn label(&self) -> String {
         match self {
             Caller::Pin(p) => format!("PIN {p}"),
-            Caller::SipUri(u) => format!("SIP {u}"),
+            Caller::SipUri(u) => format!("SIP {}", crate::http::snippet(u, 100)),
         }
     }
 }
@@ -158,7 +158,6 @@ pub fn get_record(s: &Settings, session: &str) -> HttpRequest {
 
 /// The recording URL from a `get_record` answer, or why there is none.
 pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<String, VoipError> {
-    let code = resp.json().as_ref().and_then(api::result_code);
     let no_record = |detail: String| {
         VoipError::provider(format!(
             "No recording (yet) for session {session}: {detail}. The file can lag behind the end \
@@ -173,20 +172,23 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
                 "the PBX answered get_record without a link".into(),
             )),
         },
-        Err(VoipError::Provider { .. }) if code.is_some_and(|c| c > 0) => {
-            let msg = resp
-                .json()
-                .map(|v| api::result_message(&v))
-                .unwrap_or_default();
-            Err(no_record(format!(
-                "the PBX answered get_record with result {}{}",
-                code.unwrap_or_default(),
-                if msg.is_empty() {
-                    String::new()
-                } else {
-                    format!(", «{msg}»")
+        // Checked, so the answer is a JSON result of a sane size.
+        Err(e @ VoipError::Provider { .. }) => {
+            let json = resp.json().unwrap_or_default();
+            match api::result_code(&json).filter(|c| *c > 0) {
+                Some(code) => {
+                    let msg = api::result_message(&json);
+                    Err(no_record(format!(
+                        "the PBX answered get_record with result {code}{}",
+                        if msg.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", «{msg}»")
+                        }
+                    )))
                 }
-            )))
+                None => Err(e),
+            }
         }
         Err(e) => Err(e),
     }

@@ -26,12 +26,14 @@ fn text_of(v: Option<&Value>) -> Option<&str> {
 /// The members in a checked `users_info` answer: users with a PIN, first occurrence of each PIN.
 pub fn from_users_info(answer: &Value) -> Vec<Member> {
     let mut out: Vec<Member> = Vec::new();
+    // The PINs seen, as a map (serde_json's, already in the binary): skipping repeats stays linear.
+    let mut seen = serde_json::Map::new();
     let users = answer.get("users").and_then(Value::as_array);
     for user in users.into_iter().flatten() {
         let Some(id) = pin_of(user.get("pin")) else {
             continue;
         };
-        if out.iter().any(|m| m.id == id) {
+        if seen.insert(id.clone(), Value::Null).is_some() {
             continue;
         }
         let name = text_of(user.get("display_name"))

@@ -338,4 +338,75 @@ mod tests {
             assert!(e.contains(part), "{e} lacks {part}");
         }
     }
+
+    #[test]
+    fn answers_over_a_megabyte_are_refused_for_every_rostelecom_request() {
+        let big = format!(
+            r#"{{"result":0,"users":[],"pad":"{}"}}"#,
+            "x".repeat(crate::error::MAX_ANSWER_BYTES)
+        );
+        let answer = |_: &HttpRequest| {
+            Outcome::Response(HttpResponse {
+                status: 200,
+                headers: Vec::new(),
+                body: big.clone(),
+            })
+        };
+        let mut storage = BTreeMap::new();
+        let r = run_native(&settings(), &Op::TestConnection, &mut storage, 0.0, answer).unwrap();
+        let why = r["failReason"].as_str().unwrap();
+        for part in [
+            "The Rostelecom virtual PBX API at http://pbx answered, but not like the PBX would",
+            "its answer to users_info is too large: 1048608 bytes, over the limit of 1048576 bytes (1 MB)",
+            "Check that rtApiUrl («Адрес API ВАТС») points at the right service and port.",
+        ] {
+            assert!(why.contains(part), "{why} lacks {part}");
+        }
+        let e = run_native(&settings(), &Op::GetMembers, &mut storage, 0.0, answer).unwrap_err();
+        assert!(e.contains("answer to users_info is too large"), "{e}");
+        let op = Op::GenerateCall {
+            src: "101".into(),
+            dst: "+79161234567".into(),
+        };
+        let e = run_native(&settings(), &op, &mut storage, 0.0, answer).unwrap_err();
+        assert!(e.contains("answer to call_back is too large"), "{e}");
+        let op = Op::GetCallLink {
+            call_data: json!({"provider": "rostelecom", "sessionId": "S1"}),
+        };
+        let e = run_native(&settings(), &op, &mut storage, 0.0, answer).unwrap_err();
+        assert!(e.contains("answer to get_record is too large"), "{e}");
+        // call_info on `end`: the oversized answer is not used; the event times are.
+        let end = delivery("end", "101", "2018-04-23 15:01:46.714", json!({}));
+        let r = run_native(&settings(), &signed(&end), &mut storage, 1e12, answer).unwrap();
+        assert_eq!(r["callRecord"]["duration"], 0);
+        assert_eq!(r["callRecord"]["disposition"], "NoAnswer");
+    }
+
+    #[test]
+    fn a_huge_user_list_with_repeated_pins_is_read_in_linear_time() {
+        let users: Vec<Value> = (0..60_000)
+            .map(|i| json!({"pin": (i / 2).to_string()}))
+            .collect();
+        let mut storage = BTreeMap::new();
+        let r = run_native(&settings(), &Op::GetMembers, &mut storage, 0.0, |_| {
+            ok_json(json!({"result": 0, "users": users}))
+        })
+        .unwrap();
+        assert_eq!(r.as_array().unwrap().len(), 30_000);
+    }
+
+    #[test]
+    fn a_long_pbx_message_is_cut_in_the_error() {
+        let mut storage = BTreeMap::new();
+        let op = Op::GenerateCall {
+            src: format!("sip:{}@h", "u".repeat(5_000)),
+            dst: "+79161234567".into(),
+        };
+        let e = run_native(&settings(), &op, &mut storage, 0.0, |_| {
+            ok_json(json!({"result": -20, "resultMessage": "Ошибка ".repeat(10_000)}))
+        })
+        .unwrap_err();
+        assert!(e.contains("Ошибка Ошибка") && e.contains('…'), "{e}");
+        assert!(e.chars().count() < 1_000, "{}", e.chars().count());
+    }
 }

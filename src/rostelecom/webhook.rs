@@ -455,6 +455,7 @@ async fn on_event<H: Host>(
                 response: ok(),
             },
             &notes,
+            s,
         ));
     }
     let mut req = api::request(
@@ -480,12 +481,12 @@ async fn on_event<H: Host>(
     }
     let info = info.map(|i| Info::parse(&i));
     let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-    Ok(with_notes(result, &notes))
+    Ok(with_notes(result, &notes, s))
 }
 
 /// Adds what failed in storage, if anything did, to the PBX's answer.
-fn with_notes(mut result: WebhookResult, notes: &Notes) -> WebhookResult {
-    if let Some(w) = notes.warning() {
+fn with_notes(mut result: WebhookResult, notes: &Notes, s: &Settings) -> WebhookResult {
+    if let Some(w) = notes.warning(s) {
         result.response.warn(&w);
     }
     result
