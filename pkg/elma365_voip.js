@@ -123,6 +123,10 @@ function __wbg_get_imports() {
                 state0.a = 0;
             }
         },
+        __wbg_nonce_50d71bb8a41c6214: function(arg0) {
+            const ret = getObject(arg0).nonce();
+            return ret;
+        },
         __wbg_now_a6cc7ba2b744c3bd: function(arg0) {
             const ret = getObject(arg0).now();
             return ret;
@@ -143,6 +147,10 @@ function __wbg_get_imports() {
         },
         __wbg_resolve_0076e10020304ede: function(arg0) {
             const ret = Promise.resolve(getObject(arg0));
+            return addHeapObject(ret);
+        },
+        __wbg_sleep_af5c98763880f662: function(arg0, arg1) {
+            const ret = getObject(arg0).sleep(arg1 >>> 0);
             return addHeapObject(ret);
         },
         __wbg_static_accessor_GLOBAL_266715b9d96ba635: function() {
@@ -174,7 +182,7 @@ function __wbg_get_imports() {
             return addHeapObject(ret);
         },
         __wbindgen_generic_0000000000000001: function(arg0, arg1) {
-            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 45, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
+            // Cast intrinsic for `Closure(Closure { owned: true, function: Function { arguments: [Externref], shim_idx: 46, ret: Result(Unit), inner_ret: Some(Result(Unit)) }, mutable: true }) -> Externref`.
             const ret = makeMutClosure(arg0, arg1, wasm_bindgen__convert__closures_____invoke__h89a7ba0424003606);
             return addHeapObject(ret);
         },
