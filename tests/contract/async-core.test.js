@@ -6,21 +6,6 @@ const h = require('./helpers');
 const { assert } = h;
 const { sign } = require('../emulators/rostelecom');
 
-/** Namespace.storage whose every call answers after 0-`maxMs` ms (seeded, so runs repeat). */
-function slowStorage(maxMs, seed = 7) {
-  const map = new Map();
-  let x = seed;
-  const delay = () => new Promise((r) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    setTimeout(r, x % (maxMs + 1));
-  });
-  return {
-    map,
-    async getItem(key) { await delay(); return map.get(key); },
-    async setItem(key, value) { await delay(); map.set(key, String(value)); },
-  };
-}
-
 function delivery(session, state, pin) {
   const body = JSON.stringify({
     session_id: session, timestamp: '2018-04-23 15:01:27.214', type: 'incoming', state,
@@ -37,7 +22,7 @@ describe('the async core on one instance', function () {
 
   it('answers 100 webhooks of 100 calls at once, each with its own event, over a storage with latency', async () => {
     const pbx = c.add(await h.startRostelecom());
-    const storage = slowStorage(10);
+    const storage = h.slowStorage(10);
     const mod = h.loadModule({ settings: h.rtSettings(pbx), storage });
     const calls = Array.from({ length: 100 }, (_, i) => ({ session: `S${i}`, pin: String(100 + (i % 7)) }));
     const results = await Promise.all(calls.map((k) => mod.fns.VoipParseWebhookRequest(delivery(k.session, 'new', k.pin))));

@@ -4,35 +4,9 @@
 // workers) that share one storage answering with random latency (0-10 ms); Oktell's missed calls
 // collected after the hold time (the module's clock is moved, nobody waits 90 s); and a storage that
 // fails still hands out the request's event and record.
-const vm = require('vm');
 const h = require('./helpers');
 const { assert } = h;
 const { sign } = require('../emulators/rostelecom');
-
-/** Namespace.storage shared by the instances: every call answers after 0-`maxMs` ms (seeded). */
-function slowStorage(maxMs = 10, seed = 11) {
-  const map = new Map();
-  let x = seed;
-  const delay = () => new Promise((r) => {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    setTimeout(r, x % (maxMs + 1));
-  });
-  return {
-    map,
-    async getItem(key) { await delay(); return map.get(key); },
-    async setItem(key, value) { await delay(); map.set(key, String(value)); },
-    async removeItem(key) { await delay(); map.delete(key); },
-  };
-}
-
-/** The module's clock runs `ms` further ahead (each vm context has its own Date). */
-function skewClock(mod, ms) {
-  if (!mod.context.__skewInstalled) {
-    vm.runInContext('(function (now) { Date.now = function () { return now() + (globalThis.__skewMs || 0); }; })(Date.now);', mod.context);
-    mod.context.__skewInstalled = true;
-  }
-  mod.context.__skewMs = (mod.context.__skewMs || 0) + ms;
-}
 
 /** Counts the records per call id over many results; `check()` asserts exactly one each. */
 function ledger() {
@@ -95,7 +69,7 @@ describe('exactly once: final events delivered twice at the same moment', functi
   for (const [where, n] of INSTANCES) {
     it(`Rostelecom end, 30 calls at once, ${where}: one record per call`, async () => {
       const pbx = c.add(await h.startRostelecom());
-      const storage = slowStorage();
+      const storage = h.slowStorage();
       const mods = Array.from({ length: n }, () => h.loadModule({ settings: h.rtSettings(pbx), storage }));
       const at = (i) => mods[i % n].fns.VoipParseWebhookRequest;
       const ids = Array.from({ length: 30 }, (_, i) => `RT-${n}-${i}`);
@@ -118,7 +92,7 @@ describe('exactly once: final events delivered twice at the same moment', functi
 
     it(`Oktell commstopped and acmcallstopped, 30 chains at once, ${where}: one record per chain`, async () => {
       const okt = c.add(await h.startOktell());
-      const storage = slowStorage();
+      const storage = h.slowStorage();
       const mods = Array.from({ length: n }, () => h.loadModule({ settings: h.oktellSettings(okt), storage }));
       const at = (i) => mods[i % n].fns.VoipParseWebhookRequest;
       const ids = Array.from({ length: 30 }, (_, i) => `OK-${n}-${i}`);
@@ -144,7 +118,7 @@ describe('exactly once: final events delivered twice at the same moment', functi
 
     it(`Oktell scenario hangup, 30 calls at once, ${where}: one record per call`, async () => {
       const okt = c.add(await h.startOktell());
-      const storage = slowStorage();
+      const storage = h.slowStorage();
       const mods = Array.from({ length: n }, () => h.loadModule({ settings: h.oktellSettings(okt), storage }));
       const at = (i) => mods[i % n].fns.VoipParseWebhookRequest;
       const ids = Array.from({ length: 30 }, (_, i) => `SC-${n}-${i}`);
@@ -167,7 +141,7 @@ describe('exactly once: Oktell missed calls held for the hold time', function ()
   for (const [where, n] of INSTANCES) {
     it(`40 calls missed at once, ${where}: every missed record comes out once after the hold time`, async () => {
       const okt = c.add(await h.startOktell());
-      const storage = slowStorage();
+      const storage = h.slowStorage();
       const mods = Array.from({ length: n }, () => h.loadModule({ settings: h.oktellSettings(okt), storage }));
       const at = (i) => mods[i % n].fns.VoipParseWebhookRequest;
       const ids = Array.from({ length: 40 }, (_, i) => `MS-${n}-${i}`);
@@ -180,7 +154,7 @@ describe('exactly once: Oktell missed calls held for the hold time', function ()
       // Before the hold time is over, pings hand out nothing.
       (await Promise.all(Array.from({ length: 4 }, (_, i) => at(i)(oktPush(['ping', { qid: `early${i}` }]))))).forEach((r) => l.add(r));
       assert.strictEqual(l.count(), 0);
-      for (const m of mods) skewClock(m, 91000);
+      for (const m of mods) h.skewClock(m, 91000);
       let round = 0;
       while (l.count() < ids.length && round < 40) {
         const pings = Array.from({ length: 8 }, (_, i) => at(i)(oktPush(['ping', { qid: `p${round}-${i}` }])));
@@ -200,16 +174,16 @@ describe('exactly once: Oktell missed calls held for the hold time', function ()
 
   it('a chain that rings again within the hold time is not missed', async () => {
     const okt = c.add(await h.startOktell());
-    const storage = slowStorage();
+    const storage = h.slowStorage();
     const mod = h.loadModule({ settings: h.oktellSettings(okt), storage });
     const hook = mod.fns.VoipParseWebhookRequest;
     const l = ledger();
     await hook(oktPush(oktMsg('phoneevent_ringstarted', '1', 'again', 'op1')));
     await hook(oktPush(oktMsg('phoneevent_ringstopped', '2', 'again', 'op1')));
-    skewClock(mod, 30000);
+    h.skewClock(mod, 30000);
     await hook(oktPush(oktMsg('phoneevent_ringstarted', '3', 'again', 'op2')));
     await hook(oktPush(oktMsg('phoneevent_commstarted', '4', 'again', 'op2')));
-    skewClock(mod, 91000);
+    h.skewClock(mod, 91000);
     for (let i = 0; i < 3; i++) l.add(await hook(oktPush(['ping', { qid: `p${i}` }])));
     assert.strictEqual(l.count(), 0, 'answered by the second operator: not missed');
     l.add(await hook(oktPush(oktMsg('phoneevent_commstopped', '5', 'again', 'op2'))));

@@ -54,7 +54,33 @@ function oktellSettings(okt, extra = {}) {
   return Object.assign({ provider: 'oktell', oktellUrl: okt.url, requestTimeoutSec: 5 }, extra);
 }
 
+/** Namespace.storage whose every call answers after 0-`maxMs` ms (seeded, so runs repeat); `map` holds the values. */
+function slowStorage(maxMs = 10, seed = 7) {
+  const map = new Map();
+  let x = seed;
+  const delay = () => new Promise((r) => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    setTimeout(r, x % (maxMs + 1));
+  });
+  return {
+    map,
+    async getItem(key) { await delay(); return map.get(key); },
+    async setItem(key, value) { await delay(); map.set(key, String(value)); },
+    async removeItem(key) { await delay(); map.delete(key); },
+  };
+}
+
+/** The module's clock runs `ms` further ahead from now on (each vm context has its own Date). */
+function skewClock(mod, ms) {
+  if (!mod.context.__skewInstalled) {
+    require('vm').runInContext('(function (now) { Date.now = function () { return now() + (globalThis.__skewMs || 0); }; })(Date.now);', mod.context);
+    mod.context.__skewInstalled = true;
+  }
+  mod.context.__skewMs = (mod.context.__skewMs || 0) + ms;
+}
+
 module.exports = {
+  slowStorage, skewClock,
   assert, TLS, SECRETS, assertNoSecret, closer, closedPort, loadModule, startWebhookHost,
   startOktell, startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY, rtSettings, oktellSettings,
 };

@@ -5,7 +5,6 @@
 const fs = require('fs');
 const path = require('path');
 const querystring = require('querystring');
-const vm = require('vm');
 const h = require('./helpers');
 const common = require('../emulators/common');
 const { assert } = h;
@@ -17,15 +16,6 @@ const AUTHS = {
   password: { emulator: { mode: 'password', password: h.SECRETS.oktellPassword }, settings: { oktellPassword: h.SECRETS.oktellPassword } },
   basic: { emulator: { mode: 'basic', login: LOGIN, password: h.SECRETS.oktellPassword }, settings: { oktellLogin: LOGIN, oktellPassword: h.SECRETS.oktellPassword } },
 };
-
-/** The module's clock runs `ms` ahead from now on (the vm context has its own Date). */
-function skewClock(mod, ms) {
-  if (!mod.context.__skewInstalled) {
-    vm.runInContext('(function (now) { Date.now = function () { return now() + (globalThis.__skewMs || 0); }; })(Date.now);', mod.context);
-    mod.context.__skewInstalled = true;
-  }
-  mod.context.__skewMs = (mod.context.__skewMs || 0) + ms;
-}
 
 /** Every user-visible string in a result, checked for secrets and credentials in links. */
 function clean(x) {
@@ -244,7 +234,7 @@ describe('Oktell: calls end to end (native CRM pushes)', function () {
     assert.strictEqual(host.records().length, 0);
     await okt.sendProtocol('ping');
     assert.strictEqual(host.records().length, 0, 'too early: ringing also stops when someone answers');
-    skewClock(mod, 91000);
+    h.skewClock(mod, 91000);
     const pong = await okt.sendProtocol('ping');
     assert.deepStrictEqual(pong.decodedReply, ['pong', { qid: pong.messages[0][1].qid }]);
     const records = host.records();
@@ -253,7 +243,7 @@ describe('Oktell: calls end to end (native CRM pushes)', function () {
       ['in', 'no_answer', 0, '+79161234567', 'ivanov', played.chainId]);
     assert.strictEqual(kinds(host).pop(), 'NotifyEnd');
     await okt.sendProtocol('ping');
-    skewClock(mod, 91000);
+    h.skewClock(mod, 91000);
     await okt.sendProtocol('ping');
     assert.strictEqual(host.records().length, 1, 'never a second record');
   });
@@ -273,7 +263,7 @@ describe('Oktell: calls end to end (native CRM pushes)', function () {
     await okt.playCall('incoming-answered', { duplicate: true, plusAsSpace: true, client: '+7 999 999-99-99' });
     await okt.playCall('outgoing-callback', { batch: true, user: 'airato' });
     await okt.playCall('internal', { duplicate: true, batch: true });
-    skewClock(mod, 200000);
+    h.skewClock(mod, 200000);
     await okt.sendProtocol('ping');
     await okt.sendProtocol('ping');
     const records = host.records();
