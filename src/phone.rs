@@ -97,7 +97,10 @@ pub fn normalize(raw: &str, country_code: &str) -> Option<Number> {
         .strip_prefix("00")
         .or_else(|| digits.strip_prefix("810"))
     {
-        return (intl.len() >= 7).then(|| Number::External(format!("+{intl}")));
+        // E.164 has at most 15 digits, also after an international prefix.
+        return (7..=15)
+            .contains(&intl.len())
+            .then(|| Number::External(format!("+{intl}")));
     }
     let national = if country_code == "7" {
         match digits.len() {
@@ -225,6 +228,13 @@ mod tests {
                 .as_deref(),
             Some("+49301234567")
         );
+    }
+
+    #[test]
+    fn an_international_prefix_does_not_lift_the_length_limit() {
+        assert_eq!(n("0044207946000").as_deref(), Some("+44207946000"));
+        assert_eq!(n(&format!("810{}", "4".repeat(16))), None);
+        assert_eq!(n(&format!("00{}", "4".repeat(300))), None);
     }
 
     #[test]
