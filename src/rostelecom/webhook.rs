@@ -149,15 +149,23 @@ impl CallEvent {
         if session.is_empty() {
             return Err("no session_id");
         }
+        // What is kept in the call's state is cut, so that no stored value grows with the body.
+        let cut = |t: String| -> String {
+            if t.chars().count() <= MAX_FIELD_CHARS {
+                t
+            } else {
+                t.chars().take(MAX_FIELD_CHARS).collect()
+            }
+        };
         Ok(CallEvent {
             session,
             stage,
             dir,
-            from_number: text(v, "from_number"),
-            from_pin: pin_of(v.get("from_pin")).unwrap_or_default(),
-            request_number: text(v, "request_number"),
-            request_pin: pin_of(v.get("request_pin")).unwrap_or_default(),
-            reason: text(v, "disconnect_reason"),
+            from_number: cut(text(v, "from_number")),
+            from_pin: cut(pin_of(v.get("from_pin")).unwrap_or_default()),
+            request_number: cut(text(v, "request_number")),
+            request_pin: cut(pin_of(v.get("request_pin")).unwrap_or_default()),
+            reason: cut(text(v, "disconnect_reason")),
             is_record: text(v, "is_record").eq_ignore_ascii_case("true"),
             timestamp: text(v, "timestamp"),
         })
@@ -384,6 +392,9 @@ pub async fn handle<H: Host>(
 fn event_time(ev: &CallEvent, now: u64) -> u64 {
     timestamp_ms(&ev.timestamp).unwrap_or(now)
 }
+
+/// The longest number, PIN or reason kept from a delivery (real ones are short); longer ones are cut.
+pub const MAX_FIELD_CHARS: usize = 64;
 
 /// The longest `session_id` taken (real ones are short); a longer one is ignored, so that no
 /// stored value can grow with it.
@@ -1033,6 +1044,17 @@ mod tests {
             CallEvent::parse(&json!({"session_id": "", "state": "new", "type": "incoming"})),
             Err("no session_id")
         );
+    }
+
+    #[test]
+    fn long_fields_are_cut_so_the_stored_state_stays_small() {
+        let long = "7".repeat(5_000);
+        let v = serde_json::json!({"session_id": "S", "state": "new", "type": "incoming",
+            "request_pin": long, "from_number": long, "disconnect_reason": long});
+        let ev = CallEvent::parse(&v).unwrap();
+        assert_eq!(ev.request_pin.len(), MAX_FIELD_CHARS);
+        let (_, st) = apply(&ev, CallState::default(), 1, "7");
+        assert!(st.to_json().to_string().len() < 1_000, "{}", st.to_json());
     }
 
     #[test]
