@@ -19,7 +19,7 @@
 //!   refused without an event, a record or a storage write.
 
 use crate::engine;
-use crate::error::VoipError;
+use crate::error::{VoipError, MAX_ANSWER_BYTES};
 use crate::host::{Host, Scripted, Stored};
 use crate::http::{Failure, HttpRequest, HttpResponse, Outcome};
 use crate::oktell::xml::RAW_BODY_HEADER;
@@ -54,7 +54,8 @@ const RT_KEY: &str = "00000716ABDA6D4DFF10F82BCBBFC532";
 const NOW: f64 = 1_700_000_000_000.0;
 
 /// A fuzz input: control bytes (before the first [`SEP`]) and fields (between the others).
-/// Both run out into zeros and empty fields, so any input is a complete one.
+/// Both run out into zeros and empty fields, so any input is a complete one (a rare choice, such
+/// as a failing storage or a huge field, is never the one a zero makes).
 pub struct Input<'a> {
     ctl: &'a [u8],
     pos: usize,
@@ -104,6 +105,19 @@ impl<'a> Input<'a> {
         String::from_utf8_lossy(self.bytes()).into_owned()
     }
 
+    /// The next field as text, one time in 32 repeated to 2-4 KB: longer than any message may
+    /// quote (rarely, and not longer, so that the targets stay fast).
+    pub fn long(&mut self) -> String {
+        let text = self.text();
+        match self.pick(32) {
+            31 => {
+                let size = 2048 + 8 * usize::from(self.byte());
+                repeat_to(&text, size, false)
+            }
+            _ => text,
+        }
+    }
+
     /// One of `options`, or (one time in `options.len() + 1`) the next field.
     pub fn one_of(&mut self, options: &[&str]) -> String {
         let i = self.pick(options.len() + 1);
@@ -114,8 +128,33 @@ impl<'a> Input<'a> {
     }
 }
 
+/// `text` repeated (`x` when empty) to `size` bytes, or to `size` characters when `chars` (a raw
+/// body's characters are its bytes).
+fn repeat_to(text: &str, size: usize, chars: bool) -> String {
+    let unit = if text.is_empty() { "x" } else { text };
+    let unit_size = if chars {
+        unit.chars().count()
+    } else {
+        unit.len()
+    };
+    let whole = size / unit_size;
+    let rest = size - whole * unit_size;
+    let cut = if chars {
+        unit.char_indices().nth(rest).map_or(unit.len(), |(i, _)| i)
+    } else {
+        (0..=rest)
+            .rev()
+            .find(|i| unit.is_char_boundary(*i))
+            .unwrap_or(0)
+    };
+    let mut out = unit.repeat(whole);
+    out.push_str(&unit[..cut]);
+    out
+}
+
 /// The one place a fuzz target makes a host: in-memory `storage`, the clock at `now_ms`, and
-/// `respond` answering every fetch. When [`Host`] or [`Scripted`] gains a member, fix it here.
+/// `respond` answering every fetch. When [`Host`] or [`Scripted`] gains a member, fix it here (and
+/// in `FedHost`'s `impl Host` just below, which delegates to the host made here).
 pub fn host<F: FnMut(&HttpRequest) -> Outcome>(
     storage: &mut BTreeMap<String, String>,
     now_ms: f64,
@@ -139,7 +178,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for FedHost<'_, '_, '_, F> {
     async fn read(&self, keys: &[String]) -> Result<Stored, String> {
         let real = self.inner.read(keys).await?;
         let mut feed = self.feed.borrow_mut();
-        if feed.pick(32) == 0 {
+        if feed.pick(32) == 31 {
             return Err(feed.text());
         }
         let values = real
@@ -149,7 +188,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for FedHost<'_, '_, '_, F> {
                 let v = match feed.pick(10) {
                     0..=3 => v,
                     4 => None,
-                    5 => Some(feed.text()),
+                    5 => Some(feed.long()),
                     6 => v.map(|mut v| {
                         // The real value, cut somewhere and continued with fuzz text.
                         let mut at = usize::from(feed.byte()) * 4 % (v.len() + 1);
@@ -157,7 +196,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for FedHost<'_, '_, '_, F> {
                             at -= 1;
                         }
                         v.truncate(at);
-                        v.push_str(&feed.text());
+                        v.push_str(&feed.long());
                         v
                     }),
                     7 => Some(format!(
@@ -191,7 +230,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for FedHost<'_, '_, '_, F> {
     async fn write(&self, writes: &[(String, Option<String>)]) -> Result<(), String> {
         let failed = {
             let mut feed = self.feed.borrow_mut();
-            (feed.pick(32) == 0).then(|| feed.text())
+            (feed.pick(32) == 31).then(|| feed.text())
         };
         match failed {
             Some(e) => Err(e),
@@ -351,7 +390,7 @@ pub fn pbx_answer(inp: &mut Input, req: &HttpRequest) -> Outcome {
                 "UND_ERR_CONNECT_TIMEOUT",
                 "EPROTO",
             ]),
-            message: inp.text(),
+            message: inp.long(),
             timed_out: inp.flag(),
         });
     }
@@ -410,6 +449,12 @@ pub fn pbx_answer(inp: &mut Input, req: &HttpRequest) -> Outcome {
         7 => (format!("\u{feff}{text}"), false),
         _ => (text, false),
     };
+    // One time in 256, just over the 1 MB limit (just under it is left to the unit tests: reading
+    // a megabyte would slow the target down a hundredfold).
+    let body = match inp.pick(256) {
+        255 => repeat_to(&body, MAX_ANSWER_BYTES + 1 + usize::from(inp.byte()), raw),
+        _ => body,
+    };
     if raw {
         headers.push((RAW_BODY_HEADER.into(), "latin1".into()));
     }
@@ -435,7 +480,7 @@ fn answer_template(inp: &mut Input, req: &HttpRequest) -> String {
         };
         v.insert("result".into(), result);
         if inp.flag() {
-            v.insert("resultMessage".into(), Value::String(inp.text()));
+            v.insert("resultMessage".into(), Value::String(inp.long()));
         }
         let users: Vec<Value> = (0..inp.pick(4))
             .map(|_| {
@@ -593,6 +638,10 @@ fn oktell_message(inp: &mut Input) -> Value {
     if inp.flag() {
         p.insert("callerdirection".into(), json!(inp.one_of(&["oktell_pbx"])));
     }
+    if inp.pick(8) == 7 {
+        let key = inp.one_of(&["userlogin", "callerid", "chainid", "qid", "callerinfo"]);
+        p.insert(key, json!(inp.long()));
+    }
     json!([inp.one_of(OKTELL_METHODS), p])
 }
 
@@ -668,12 +717,12 @@ fn oktell_request(inp: &mut Input, secret_in_data: bool) -> (Value, Option<Strin
         6 => {
             for _ in 0..inp.pick(5) {
                 let name = inp.one_of(&["event", "callid", "token", "data", "direction"]);
-                fields.push((name, inp.text()));
+                fields.push((name, inp.long()));
             }
         }
         _ => {
             harness_encoded = false;
-            raw_body = Some(inp.text());
+            raw_body = Some(inp.long());
         }
     }
     let mut headers: Vec<(String, String)> = Vec::new();
@@ -738,7 +787,7 @@ fn oktell_request(inp: &mut Input, secret_in_data: bool) -> (Value, Option<Strin
             Some(Value::Object(m).to_string())
         }
     };
-    let body_not_string = body.is_none() && inp.pick(8) == 0;
+    let body_not_string = body.is_none() && inp.pick(8) == 7;
     let wrong = !right && harness_encoded && auth != 5 && !other_auth && !secret_in_data;
     (
         webhook_op(method, &headers, &query, body_not_string),
@@ -805,7 +854,7 @@ fn rostelecom_body(inp: &mut Input) -> String {
     let mut v = Map::new();
     match inp.pick(6) {
         0..=3 => {
-            let session = if inp.pick(8) == 0 {
+            let session = if inp.pick(8) == 7 {
                 json!(u64::from(inp.byte()))
             } else {
                 json!(inp.one_of(&["S1", "S2", "S1", " S1 "]))
@@ -857,6 +906,9 @@ fn rostelecom_body(inp: &mut Input) -> String {
                     1 => {
                         v.insert(k.into(), json!(u64::from(inp.byte())));
                     }
+                    2 => {
+                        v.insert(k.into(), json!(inp.long()));
+                    }
                     _ => {
                         v.insert(k.into(), json!(inp.one_of(options)));
                     }
@@ -874,7 +926,7 @@ fn rostelecom_body(inp: &mut Input) -> String {
                 json!(inp.one_of(&["74992222222", "sip:101@h"])),
             );
         }
-        _ => return inp.text(),
+        _ => return inp.long(),
     }
     if inp.pick(4) == 0 {
         serde_json::to_string_pretty(&Value::Object(v)).unwrap_or_default()
@@ -927,7 +979,7 @@ fn rostelecom_request(inp: &mut Input, body: String, valid: bool) -> (Value, Str
             headers.push((name, inp.text()));
         }
     }
-    let body_not_string = !valid && inp.pick(16) == 0;
+    let body_not_string = !valid && inp.pick(16) == 15;
     let signed = how <= 2 && !body_not_string && body.len() <= 64 * 1024;
     let forged = (3..=6).contains(&how) || body_not_string;
     (
@@ -1031,13 +1083,29 @@ pub fn pbx_answers(data: &[u8]) {
     let name = op["op"].as_str().unwrap_or("").to_string();
     let mut storage = BTreeMap::new();
     let mut fetches = 0;
+    let mut first_too_large = false;
     let h = host(&mut storage, NOW, |req: &HttpRequest| {
         fetches += 1;
         assert!(fetches <= 3, "more than three requests for one call");
-        pbx_answer(&mut inp.borrow_mut(), req)
+        let answer = pbx_answer(&mut inp.borrow_mut(), req);
+        if fetches == 1 {
+            first_too_large =
+                matches!(&answer, Outcome::Response(r) if r.body_bytes() > MAX_ANSWER_BYTES);
+        }
+        answer
     });
     let out = call(&settings, &op, None, &h);
     let v = check_outcome(&name, &out, &secrets, Some(MAX_MESSAGE_CHARS));
+    if first_too_large {
+        let said = match &out {
+            Ok(v) => v["failReason"].as_str().unwrap_or("").to_string(),
+            Err(e) => e.clone(),
+        };
+        assert!(
+            said.contains("is too large"),
+            "an answer over 1 MB was used: {said}"
+        );
+    }
     if let (Some(v), true) = (v, oktell && name == "getCallLink") {
         let url = v.as_str().expect("a call link is a string");
         assert_clean(url, &secrets, None);
@@ -1061,7 +1129,7 @@ pub fn stored_state(data: &[u8]) {
     let with_secret = s.get("webhookSecret").is_some();
     let mut storage = BTreeMap::new();
     let mut now = NOW;
-    let n = 1 + inp.borrow_mut().pick(4);
+    let n = 1 + inp.borrow_mut().pick(3);
     for _ in 0..n {
         let (op, body) = {
             let mut i = inp.borrow_mut();
@@ -1085,7 +1153,10 @@ pub fn stored_state(data: &[u8]) {
         let out = call(&settings, &op, body, &h);
         if let Some(v) = check_outcome("parseWebhook", &out, &secrets, Some(MAX_MESSAGE_CHARS)) {
             let (status, reply) = reply_of(&v);
-            assert!(matches!(status, 200 | 400), "status {status}: {reply}");
+            assert!(
+                matches!(status, 200 | 400 | 413),
+                "status {status}: {reply}"
+            );
             assert_clean(&without_echoes(&reply), &secrets, None);
         } else if let Err(e) = &out {
             assert!(e.contains("Namespace.storage"), "not a storage error: {e}");
@@ -1100,7 +1171,7 @@ fn oktell_valid_request(inp: &mut Input, with_secret: bool) -> (Value, Option<St
         query.push(("token".to_string(), WEBHOOK_SECRET.to_string()));
     }
     if inp.flag() {
-        let n = 1 + inp.pick(4);
+        let n = 1 + inp.pick(2);
         let msgs: Vec<Value> = (0..n).map(|_| oktell_message(inp)).collect();
         let b64 = base64::engine::general_purpose::STANDARD.encode(Value::Array(msgs).to_string());
         let body = form_urlencoded::Serializer::new(String::new())
@@ -1137,7 +1208,7 @@ fn setting_value(inp: &mut Input, example: &str) -> Option<Value> {
     Some(match inp.pick(10) {
         0 => return None,
         1 | 2 => Value::String(example.to_string()),
-        3 => Value::String(inp.text()),
+        3 => Value::String(inp.long()),
         4 => json!(i64::from(inp.byte()) - 8),
         5 => json!(f64::from(inp.byte()) / 3.0),
         6 => json!(inp.flag()),
@@ -1160,7 +1231,7 @@ pub fn settings(data: &[u8]) {
     let inp = RefCell::new(Input::new(data));
     let text = {
         let mut i = inp.borrow_mut();
-        if i.pick(4) == 0 {
+        if i.pick(4) == 3 {
             i.text()
         } else {
             let mut m = Map::new();
@@ -1241,6 +1312,15 @@ mod tests {
         assert_eq!(i.one_of(&["x"]), "x");
         assert_eq!(i.text(), "c");
         assert_eq!(i.text(), "");
+    }
+
+    #[test]
+    fn repeat_to_gives_the_size_asked() {
+        assert_eq!(repeat_to("ab", 5, false), "ababa");
+        assert_eq!(repeat_to("", 3, false), "xxx");
+        assert_eq!(repeat_to("яz", 4, false), "яz"); // 3 bytes, and no half of the next «я»
+        assert_eq!(repeat_to("яz", 3, true), "яzя");
+        assert_eq!(repeat_to("abc", 0, true), "");
     }
 
     #[test]
