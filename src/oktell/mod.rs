@@ -41,7 +41,12 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
             call_result(s, &host::fetch(host, &req).await?, &user, &number)
         }
         Op::ParseWebhook { request } => match webhook::start(s, &request) {
-            webhook::Start::Reply(r) => Ok(value(WebhookResult::reply(r))),
+            webhook::Start::Reply(mut r) => {
+                // A refusal may quote what the request carried (a field that is not a number, say):
+                // never a secret, even the sender's own.
+                r.body = crate::error::scrub(&r.body, &s.secrets());
+                Ok(value(WebhookResult::reply(r)))
+            }
             webhook::Start::Read(pending, chains) => {
                 Ok(value(webhook::handle(s, pending, &chains, host).await))
             }

@@ -1081,3 +1081,17 @@ fn an_authorization_header_with_a_multibyte_character_near_the_start_is_refused_
         assert_eq!(r["response"]["status"], 403, "{header}");
     }
 }
+
+#[test]
+fn a_refusal_never_quotes_the_webhook_secret_back() {
+    let mut h = Hook::new(json!({"webhookSecret": "hook-s3cret"}));
+    let r = h.scenario(&[
+        ("token", "hook-s3cret"),
+        ("event", "hangup"),
+        ("callid", "c1"),
+        ("duration", "12hook-s3cret"),
+    ]);
+    let body = r["response"]["body"].as_str().unwrap_or_default();
+    assert!(body.contains("not a number of seconds"), "{r}");
+    assert!(!body.contains("hook-s3cret"), "{body}");
+}
