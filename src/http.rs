@@ -295,6 +295,14 @@ pub fn parse_form(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// `text` cut to its first `max` characters (for what is kept, not quoted: no `…`).
+pub fn cut(text: String, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// One line of at most `max` characters of `text` (trimmed, control characters as spaces, `…`
 /// when cut), for quoting in messages. Reads no further into `text` than it quotes.
 pub fn snippet(text: &str, max: usize) -> String {

@@ -363,10 +363,7 @@ pub fn reply_to(method: &str, qid: &Value) -> String {
 
 /// `text` cut to [`MAX_ID_CHARS`] characters.
 fn cut(text: String) -> String {
-    if text.chars().count() <= MAX_ID_CHARS {
-        return text;
-    }
-    text.chars().take(MAX_ID_CHARS).collect()
+    crate::http::cut(text, MAX_ID_CHARS)
 }
 
 /// The call fields of one native message (`None` for protocol messages).
@@ -829,14 +826,14 @@ pub async fn handle<H: Host>(
 ) -> WebhookResult {
     let mut notes = Notes::default();
     let mut changes = IndexChanges::default();
-    let mut locked = STORE.batch_keys(chains);
+    let mut keys = STORE.batch_keys(chains);
+    let mut locked = keys.clone();
     for id in chains {
         let k = pending_key_of(id);
         if !locked.contains(&k) {
             locked.push(k);
         }
     }
-    let mut keys = STORE.batch_keys(chains);
     keys.extend(pending_keys());
     let guard = lock::lock(&locked).await;
     let now = host.now_ms();
@@ -880,21 +877,15 @@ pub async fn handle<H: Host>(
         }
     } else {
         let due = index_due(&stored, now);
-        let mut tries = 0;
-        let mut i = if due.is_empty() {
-            0
-        } else {
-            (nonce % due.len() as u64) as usize
-        };
-        while tries < COLLECT_TRIES.min(due.len()) {
-            let (slot, key_id) = &due[i % due.len()];
+        // From a random entry on, so that concurrent requests spread over the due records.
+        let first = (nonce % due.len().max(1) as u64) as usize;
+        for k in 0..COLLECT_TRIES.min(due.len()) {
+            let (slot, key_id) = &due[(first + k) % due.len()];
             if let Some((ev, rec)) = collect(key_id, slot, host, &mut notes).await {
                 event = event.or(Some(ev));
                 call_record = Some(rec);
                 break;
             }
-            tries += 1;
-            i += 1;
         }
     }
     let mut response = p.reply;
@@ -973,12 +964,11 @@ async fn collect<H: Host>(
     let guard = lock::lock(&keys).await;
     let now = host.now_ms();
     let stored = notes.read(host, &keys).await?;
-    let mut batch: Batch<Value> = STORE.load(key_id, &stored, now);
+    let mut batch: Batch<Chain> = STORE.load(key_id, &stored, now);
     let held = batch
         .get(key_id)
         .filter(|_| !batch.is_finished(key_id) && !batch.is_ending(key_id, now))
-        .and_then(Chain::from_value)
-        .and_then(|c| c.o.clone().map(|o| (c, o)));
+        .and_then(|c| c.o.clone().map(|o| (c.clone(), o)));
     let mut unlist = IndexChanges::default();
     let Some((chain, o)) = held else {
         if !batch.is_ending(key_id, now) {
@@ -1018,8 +1008,7 @@ async fn collect<H: Host>(
 }
 
 struct Mapper<'a> {
-    /// The chains as stored (JSON values: one instantiation of the store for both providers).
-    batch: Batch<Value>,
+    batch: Batch<Chain>,
     changes: &'a mut IndexChanges,
     event: Option<Event>,
     /// The record this request claimed: its chain and the record.
@@ -1030,13 +1019,13 @@ struct Mapper<'a> {
 
 impl Mapper<'_> {
     fn chain(&self, id: &str) -> Option<Chain> {
-        self.batch.get(id).and_then(Chain::from_value)
+        self.batch.get(id).cloned()
     }
 
     fn save(&mut self, id: &str, c: Chain) {
-        self.batch
-            .save(id, serde_json::to_value(c).unwrap_or_default());
+        self.batch.save(id, c);
     }
+
     fn cancel_pending(&mut self, id: &str, c: &mut Chain) {
         if c.o.as_ref().is_some_and(|o| o.pending) {
             c.o = None;
@@ -1078,7 +1067,7 @@ impl Mapper<'_> {
     fn over(&self, id: &str) -> bool {
         self.batch.is_finished(id)
             || self.batch.is_ending(id, self.now)
-            || self.chain(id).is_some_and(|c| c.ended())
+            || self.batch.get(id).is_some_and(Chain::ended)
     }
 
     fn native(&mut self, m: &Msg) {

@@ -150,13 +150,7 @@ impl CallEvent {
             return Err("no session_id");
         }
         // What is kept in the call's state is cut, so that no stored value grows with the body.
-        let cut = |t: String| -> String {
-            if t.chars().count() <= MAX_FIELD_CHARS {
-                t
-            } else {
-                t.chars().take(MAX_FIELD_CHARS).collect()
-            }
-        };
+        let cut = |t: String| crate::http::cut(t, MAX_FIELD_CHARS);
         Ok(CallEvent {
             session,
             stage,
