@@ -230,6 +230,10 @@ ${glue}
       tick('instantiate');
       return glue;
     },
+    /* Whether the host's scripts have no WebAssembly at all (the shim's message then says so). */
+    wasmMissing() {
+      return typeof WebAssembly === 'undefined';
+    },
   };
 })(${['TextEncoder', 'TextDecoder', ...CORE_BUILTINS].map((n) => `typeof ${n} !== 'undefined' ? ${n} : undefined`).join(',\n  ')});
 

@@ -148,9 +148,14 @@ impl VoipError {
         setting: &'static str,
         timeout_secs: u32,
     ) -> VoipError {
+        let detail = failure.detail();
+        if failure.module {
+            return VoipError::Module {
+                detail: format!("while talking to {target}: {detail}"),
+            };
+        }
         let code = failure.code.to_ascii_uppercase();
         let text = failure.message.to_ascii_lowercase();
-        let detail = failure.detail();
         if failure.timed_out
             || code == "ETIMEDOUT"
             || code == "UND_ERR_CONNECT_TIMEOUT"
@@ -329,6 +334,7 @@ mod tests {
             code: code.into(),
             message: message.into(),
             timed_out: false,
+            ..Default::default()
         }
     }
 
@@ -470,6 +476,7 @@ mod tests {
             status: 200,
             headers: Vec::new(),
             body: "x".repeat(MAX_ANSWER_BYTES),
+            ..Default::default()
         };
         let check = |r: &HttpResponse| {
             VoipError::check_answer_size(r, "the PBX at http://h", "oktellUrl", "getlicenseinfo")
@@ -493,6 +500,7 @@ mod tests {
             status: 200,
             headers: vec![(crate::oktell::xml::RAW_BODY_HEADER.into(), "latin1".into())],
             body: "\u{ff}".repeat(MAX_ANSWER_BYTES),
+            ..Default::default()
         };
         assert_eq!(check(&raw), Ok(()));
     }

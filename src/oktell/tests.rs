@@ -667,7 +667,7 @@ fn a_body_the_host_parsed_into_an_object_gets_a_clear_400() {
     let mut h = Hook::new(json!({}));
     let r = h.send(WebhookRequest {
         method: "POST".into(),
-        body_not_string: true,
+        body_parsed: Some("object".into()),
         ..Default::default()
     });
     assert_eq!(r["response"]["status"], 400);
@@ -854,6 +854,7 @@ fn raw_bodies_from_the_shim_are_decoded_as_bytes() {
         status: 200,
         headers: vec![(xml::RAW_BODY_HEADER.into(), "latin1".into())],
         body: bytes.iter().map(|b| char::from(*b)).collect(),
+        ..Default::default()
     };
     assert_eq!(xml::body_text(&r), EXEC_XML);
 }
@@ -884,6 +885,7 @@ fn members(
                 status,
                 headers,
                 body,
+                ..Default::default()
             })
         },
     );

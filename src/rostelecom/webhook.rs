@@ -317,11 +317,14 @@ fn ignored(why: &str) -> WebhookResult {
 /// Checks size, headers and signature; returns the body, or the answer refusing it.
 pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, WebhookResponse> {
     let rt = s.rostelecom();
-    if req.body_not_string {
+    if let Some(kind) = &req.body_parsed {
         return Err(reply(
             400,
             4,
-            "the body must reach the module as raw text; it arrived parsed, so its signature cannot be checked",
+            &format!(
+                "the body must reach the module as its raw text or bytes; it arrived as {}, so its signature cannot be checked",
+                crate::http::body_kind(kind)
+            ),
         ));
     }
     let body = req.body.as_deref().unwrap_or("");
