@@ -232,10 +232,12 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
     if (req.body !== undefined) init.body = req.body;
     let controller: { signal: unknown; abort(): void } | undefined;
+    /** A signal that aborts by itself after the timeout (AbortSignal.timeout), on a host without timers. */
+    let selfTiming: { aborted?: boolean } | undefined;
     try {
-      if (g.AbortController) controller = new (g.AbortController as unknown as new () => { signal: unknown; abort(): void })();
+      if (g.setTimeout && g.AbortController) controller = new (g.AbortController as unknown as new () => { signal: unknown; abort(): void })();
       if (controller) init.signal = controller.signal;
-      else if (!g.setTimeout && g.AbortSignal && typeof g.AbortSignal.timeout === 'function') init.signal = g.AbortSignal.timeout(req.timeoutMs);
+      else if (!g.setTimeout && g.AbortSignal && typeof g.AbortSignal.timeout === 'function') init.signal = selfTiming = g.AbortSignal.timeout(req.timeoutMs);
     } catch (e) {
       controller = undefined;
     }
@@ -253,6 +255,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       try {
         r = objectOr<Record<string, unknown>>(await hostFetch(req.url, init));
       } catch (e) {
+        if (selfTiming && selfTiming.aborted) return { failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } };
         return { failure: { ...describeError(e), timedOut: false } };
       }
       if (!r) return moduleFault("the host's fetch resolved to no response object");
@@ -265,13 +268,15 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
         noStatus = true;
       }
       const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
+      const xml = /xml|utf-16/i.test(type);
       let body: string;
       try {
-        if ((/xml|utf-16/i.test(type) || typeof r.text !== 'function') && typeof r.arrayBuffer === 'function') {
+        // The bytes when the answer may be XML (which may be UTF-16) or its type is unknown, or when there is no text().
+        if ((xml || type === '' || typeof r.text !== 'function') && typeof r.arrayBuffer === 'function') {
           const bytes = bytesOf(await (r.arrayBuffer as Fn).call(r));
           if (!bytes) return moduleFault("the host's fetch response's arrayBuffer() gave no bytes");
-          if (/xml|utf-16/i.test(type) || typeof r.json !== 'function') {
-            // XML may be UTF-16 (Oktell): pass the bytes as Latin-1 and let the core decode them.
+          if (xml || utf16(bytes)) {
+            // Pass the bytes as Latin-1 and let the core decode them (src/oktell/xml.rs).
             body = latin1(bytes);
             respHeaders.push(['x-elma365-voip-raw', 'latin1']);
           } else {
@@ -304,6 +309,11 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   /** Whether a request can be bounded in time here: a timer, or a signal that times out by itself. */
   function canBound(g: Globals): boolean {
     return Boolean(g.setTimeout || (g.AbortSignal && typeof g.AbortSignal.timeout === 'function'));
+  }
+
+  /** Whether bytes look like UTF-16 text: a byte-order mark, or `<` next to a zero byte. */
+  function utf16(b: Uint8Array): boolean {
+    return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0x3c && b[1] === 0) || (b[0] === 0 && b[1] === 0x3c));
   }
 
   /** Bytes as a string of one Latin-1 character per byte (the core turns it back into bytes). */

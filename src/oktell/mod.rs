@@ -182,6 +182,8 @@ fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<Vec<Member>
         200 if r.body.trim().is_empty() => Ok(None),
         200 => parse_members(&r.body).map(Some),
         404 | 405 | 501 => Ok(None),
+        // A host whose fetch gives no status code: an error may be this build's missing command.
+        _ if r.no_status => Ok(None),
         _ => Err(script_error(format!(
             "failed in Oktell: {} «{}». Check that the service script exists, is published and runs without errors.",
             r.status_text(),

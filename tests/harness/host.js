@@ -162,7 +162,8 @@ function toFetchRequest(req, rawBody) {
 /** Serialises whatever VoipParseWebhookRequest put in `response` (HttpResponse or plain object). */
 function fromHostResponse(r) {
   if (!r) return { status: 200, headers: {}, body: '' };
-  if (r instanceof HttpResponse) return { status: r._status, headers: r._headers, body: r._body };
+  // The harness's HttpResponse, or a host variant's (tests/contract/host-matrix.test.js) that keeps the same fields.
+  if (r instanceof HttpResponse || typeof r._status === 'number') return { status: r._status, headers: r._headers || {}, body: r._body === undefined ? '' : r._body };
   return { status: r.status || 200, headers: r.headers || {}, body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body || '') };
 }
 
@@ -178,7 +179,9 @@ function webhookHandler(mod, opts = {}) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const t0 = Date.now();
-      const request = toFetchRequest(req, Buffer.concat(chunks).toString('utf8'));
+      const raw = Buffer.concat(chunks);
+      // `opts.shape(request, raw)` may hand the request on in another shape a host could use (the host matrix).
+      const request = opts.shape ? opts.shape(toFetchRequest(req, raw.toString('utf8')), raw) : toFetchRequest(req, raw.toString('utf8'));
       const entry = { request, result: null, error: null, response: null, ms: 0 };
       if (opts.received) opts.received.push(entry);
       try {
@@ -198,11 +201,12 @@ function webhookHandler(mod, opts = {}) {
 
 /**
  * ELMA365's webhook endpoint for a loaded module, on its own loopback port: every request is passed
- * to VoipParseWebhookRequest; results are kept in `received` ({request, result, error}).
+ * to VoipParseWebhookRequest; results are kept in `received` ({request, result, error}). `opts.shape`
+ * turns each FetchRequest into another shape first (see webhookHandler).
  */
 async function startWebhookHost(mod, opts = {}) {
   const received = [];
-  const server = http.createServer(webhookHandler(mod, { received, onWebhook: opts.onWebhook }));
+  const server = http.createServer(webhookHandler(mod, { received, onWebhook: opts.onWebhook, shape: opts.shape }));
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
