@@ -8,3 +8,10 @@ declare const __elma365voipCore: {
   /** Whether the host's scripts have no WebAssembly at all. */
   wasmMissing(): boolean;
 };
+
+// ELMA365's documented types in the six contract signatures (the full declarations, as the strict
+// check of the whole script uses them, are in tests/fixtures/elma365/globals.d.ts).
+interface VoipTestConnectionResult { success: boolean; failReason?: string }
+interface VoipMember { id: string; name: string }
+interface FetchRequest { method?: string; headers?: Record<string, string>; body?: string | unknown; query?: Record<string, string | string[]> }
+interface VoipWebhookParseResult { event?: unknown; callRecord?: unknown; response?: unknown }

@@ -4,8 +4,9 @@
 // here. What the adapters accept from each host object is the host contract in ARCHITECTURE.md
 // («The host contract»); every shape it allows is taken here and nowhere else.
 //
-// The script type-checks with `tsc --strict` on its own, whatever the host declares: it declares no
-// global name, its types are its own (Elma365Voip…), and it reads each host global in one place
+// The script type-checks with `tsc --strict` against ELMA365's documented declarations only (the
+// contract's types in the six signatures; tests/fixtures/elma365/globals.d.ts): it declares no global
+// name, its other types are its own (Elma365Voip…), and it reads each host global in one place
 // (hostGlobals) with a `@ts-ignore`, because a host may declare that name or not.
 
 /** The shim's internals, reachable by tests and the sandbox as `__elma365voip`. */
@@ -636,10 +637,6 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   };
 })(Promise, JSON, Object, String, Date, Error, Array);
 
-/** «Проверить соединение»'s answer. */
-interface Elma365VoipTestResult { success: boolean; failReason?: string }
-/** A PBX user for «Настроить». */
-interface Elma365VoipMember { id: string; name: string }
 /** What VoipParseWebhookRequest returns: the call event, the call record, the answer to the PBX. */
 interface Elma365VoipWebhookResult {
   event?: { event: unknown; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; callId: string };
@@ -664,17 +661,17 @@ interface Elma365VoipCore {
 }
 
 /** «Проверить соединение»: reaches the PBX and says what it found, or why not. Never throws. */
-async function VoipTestConnection(): Promise<Elma365VoipTestResult> {
+async function VoipTestConnection(): Promise<VoipTestConnectionResult> {
   try {
-    return (await __elma365voip.run({ op: 'testConnection' })) as Elma365VoipTestResult;
+    return (await __elma365voip.run({ op: 'testConnection' })) as VoipTestConnectionResult;
   } catch (e) {
     return { success: false, failReason: e instanceof Error ? e.message : String(e) };
   }
 }
 
 /** «Настроить»: the PBX users for the user-mapping table. */
-async function VoipGetMembers(): Promise<Elma365VoipMember[]> {
-  return (await __elma365voip.run({ op: 'getMembers' })) as Elma365VoipMember[];
+async function VoipGetMembers(): Promise<VoipMember[]> {
+  return (await __elma365voip.run({ op: 'getMembers' })) as VoipMember[];
 }
 
 /** Click-to-call: the PBX rings `srcPhone` (the employee), then dials `dstPhone`. Never retried. */
@@ -683,8 +680,8 @@ async function VoipGenerateCall(srcPhone: string, dstPhone: string): Promise<voi
 }
 
 /** Every request to the module's webhook URL: verifies it, maps it to a call event and/or record. */
-async function VoipParseWebhookRequest(request: any): Promise<Elma365VoipWebhookResult> {
-  return __elma365voip.parseWebhook(request);
+async function VoipParseWebhookRequest(request: FetchRequest): Promise<VoipWebhookParseResult> {
+  return (await __elma365voip.parseWebhook(request)) as unknown as VoipWebhookParseResult;
 }
 
 /** A direct URL the user's browser can play for a call record's `call` data. */

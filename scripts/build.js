@@ -94,7 +94,55 @@ function syncOnlyGlue(glue) {
   out = cut(out, '    async function __wbg_init(', '    return Object.assign(');
   out = out.replace('return Object.assign(__wbg_init, { initSync }, exports);', 'return Object.assign({ initSync }, exports);');
   if (/(^|[^.\w])fetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
-  return withoutComments(trapGuardedGlue(out));
+  return typedGlue(withoutComments(trapGuardedGlue(out)));
+}
+
+/** Host globals the glue names that no TypeScript lib declares for sure (wasm-bindgen's global lookups). */
+const GLUE_HOST_GLOBALS = ['global', 'self', 'window', 'queueMicrotask', 'console'];
+
+/**
+ * The glue annotated for `tsc --strict` (the module script type-checks whole, without @ts-nocheck):
+ * every parameter, every `var`, and every variable declared without a value (or as null/undefined) gets `: any`,
+ * a function that uses `this` gets `this: any`, and a line that names one of GLUE_HOST_GLOBALS gets a
+ * `// @ts-ignore` (a host may declare that name or not). Types only: the JS it transpiles to is the
+ * glue as generated. Done with the TypeScript parser, so that the glue's shape cannot fool it.
+ */
+function typedGlue(glue) {
+  const ts = require('typescript');
+  const file = ts.createSourceFile('glue.js', glue, ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS);
+  const inserts = [];
+  const usesThis = (fn) => {
+    let found = false;
+    const walk = (n) => {
+      if (found) return;
+      if (n.kind === ts.SyntaxKind.ThisKeyword) found = true;
+      else if (!ts.isFunctionDeclaration(n) && !ts.isFunctionExpression(n)) ts.forEachChild(n, walk);
+    };
+    if (fn.body) ts.forEachChild(fn.body, walk);
+    return found;
+  };
+  const visit = (node) => {
+    if (ts.isParameter(node) && !node.type) {
+      const at = node.questionToken ? node.questionToken.end : node.name.end;
+      const bare = ts.isArrowFunction(node.parent) && glue[node.parent.getStart(file)] !== '(';
+      if (bare) inserts.push([node.name.getStart(file), '(']);
+      inserts.push([at, (node.dotDotDotToken ? ': any[]' : ': any') + (bare ? ')' : '')]);
+    }
+    if (ts.isVariableDeclaration(node) && !node.type && ts.isIdentifier(node.name)) {
+      const init = node.initializer;
+      const isVar = ts.isVariableDeclarationList(node.parent) && !(node.parent.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const));
+      if (isVar || !init || init.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(init) && init.text === 'undefined')) inserts.push([node.name.end, ': any']);
+    }
+    if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && usesThis(node)) {
+      inserts.push([node.parameters.pos, node.parameters.length ? 'this: any, ' : 'this: any']);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = glue;
+  for (const [at, text] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + text + out.slice(at);
+  const named = new RegExp(`(^|[^.\\w$])(${GLUE_HOST_GLOBALS.join('|')})\\b`);
+  return out.split('\n').map((line) => (named.test(line) ? `// @ts-ignore: a host global, declared by the host or not\n${line}` : line)).join('\n');
 }
 
 /** The generated glue without its comment lines and indentation (about a third of its size; it is not read). */
@@ -120,7 +168,7 @@ function withoutCommentLines(text) {
       if (t.includes('*/')) inBlock = false;
       continue;
     }
-    if (t.startsWith('//')) continue;
+    if (t.startsWith('//') && !t.startsWith('// @ts-ignore')) continue;
     if (t.startsWith('/*')) {
       if (!t.includes('*/')) inBlock = true;
       else if (!t.endsWith('*/')) out.push(line);
@@ -179,7 +227,7 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const packed = await deflate(wasm);
   const unpackerText = z85(unpacker);
   const packedText = z85(packed);
-  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.js'), 'utf8');
+  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8');
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
   const shim = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
     .replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
@@ -188,18 +236,25 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
     .replace('{{VERSION}}', version)
     .replace('{{WASM_SIZE}}', String(wasm.length));
   const text = `${header}
-// @ts-nocheck
-/* The host's TypeScript settings are unknown, so this generated file opts out of type checking;
-   its hand-written parts (js-glue/*.ts) are checked with tsc --strict in the project's tests. */
+/* Type-checks with tsc --strict as it is (no @ts-nocheck): its types are its own (Elma365Voip…), it
+   declares no global name, and each read of a host global carries a @ts-ignore, because a host may
+   declare that name or not. */
+interface Elma365VoipWasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
+/** The part of the host's WebAssembly the core uses. */
+interface Elma365VoipWasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
 
 /** The Rust core (wasm, inlined below): unpacked and compiled once, on first use; instantiated on demand. */
-const __elma365voipCore = (function (HostTextEncoder, HostTextDecoder, ${CORE_BUILTINS.join(', ')}) {
+const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any, ${CORE_BUILTINS.map(([n, t]) => `${n}: ${t}`).join(', ')}) {
   /* The builtins the glue uses are parameters, so that each use is a local read: a global read in a
      node:vm context costs about 0.2 µs, since V8 cannot cache it behind the context's interceptor. */
 ${prelude}
   /* wasm-bindgen ${wasmBindgenVersion()} glue (no-modules target, synchronous init only), in a factory: each
-     instance of the core gets glue state of its own, so a trapped instance can be replaced by a fresh one. */
-  function makeGlue(onTrap) {
+     instance of the core gets glue state of its own, so a trapped instance can be replaced by a fresh one.
+     Annotated for the type checker at build time (scripts/build.js, typedGlue). */
+  function makeGlue(onTrap: (error: unknown) => void): any {
 ${glue}
     return wasm_bindgen;
   }
@@ -213,13 +268,13 @@ ${glue}
   const PACKED_SIZE = ${packed.length};
   const WASM_SIZE = ${wasm.length};
   const PACKED_Z85 = '${unpackerText}${packedText}';
-  let module = null;
+  let module: object | null = null;
   return {
     /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
        instance traps where no caller can catch it; \`mark\`, when given (by the benchmark), is called as loading
        starts and after each phase. */
-    instantiate(onTrap, mark) {
-      const tick = typeof mark === 'function' ? mark : function () {};
+    instantiate(onTrap: (error: unknown) => void, mark?: (phase: string) => void): Elma365VoipCore {
+      const tick = typeof mark === 'function' ? mark : function (phase: string) {};
       tick('start');
       if (module === null) {
         module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_Z85, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
@@ -231,11 +286,13 @@ ${glue}
       return glue;
     },
     /* Whether the host's scripts have no WebAssembly at all (the shim's message then says so). */
-    wasmMissing() {
+    wasmMissing(): boolean {
       return typeof WebAssembly === 'undefined';
     },
   };
-})(${['TextEncoder', 'TextDecoder', ...CORE_BUILTINS].map((n) => `typeof ${n} !== 'undefined' ? ${n} : undefined`).join(',\n  ')});
+})(${['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)].map((n) => (HOST_GLOBALS.includes(n)
+    ? `// @ts-ignore: a host global, declared by the host or not\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
+    : n)).join(',\n  ')});
 
 ${shim}`;
   if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
@@ -246,8 +303,11 @@ ${shim}`;
   return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
 }
 /** The builtins the prelude and the glue use on the hot path, handed to the core's IIFE as parameters. */
-const CORE_BUILTINS = ['Promise', 'JSON', 'Object', 'Array', 'String', 'Error', 'Uint8Array', 'DataView', 'WebAssembly',
-  'FinalizationRegistry', 'decodeURIComponent'];
+const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Object', 'ObjectConstructor'], ['Array', 'ArrayConstructor'],
+  ['String', 'StringConstructor'], ['Error', 'ErrorConstructor'], ['Uint8Array', 'Uint8ArrayConstructor'], ['DataView', 'DataViewConstructor'],
+  ['WebAssembly', 'Elma365VoipWasmApi'], ['FinalizationRegistry', 'any'], ['decodeURIComponent', '(text: string) => string']];
+/** Of those, the ones that are not ECMAScript builtins of every host: read with `typeof`, and a @ts-ignore. */
+const HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'WebAssembly', 'FinalizationRegistry'];
 const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 
 /** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
@@ -255,7 +315,9 @@ const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 function checkUnpacking(prelude, stage0, text, unpackerChars, unpackerSize, packedSize, wasm) {
   const vm = require('vm');
   const context = vm.createContext({ WebAssembly });
-  const unpack = vm.runInContext(`(function (HostTextEncoder, HostTextDecoder) {\n${prelude}\n  return unpackCore;\n})()`, context);
+  const js = require('typescript').transpileModule(`(function (HostTextEncoder: any, HostTextDecoder: any) {\n${prelude}\n  return unpackCore;\n})()`,
+    { compilerOptions: { target: 99 /* ESNext */ }, reportDiagnostics: false }).outputText;
+  const unpack = vm.runInContext(js, context);
   const bytes = unpack(Array.from(stage0), text, unpackerChars, unpackerSize, packedSize, wasm.length, () => {});
   if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
     throw new Error('the embedded unpacker does not give back the core byte for byte');

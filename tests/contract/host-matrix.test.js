@@ -10,6 +10,7 @@
 //   storage()             Namespace.storage;
 //   globals(vm)           globals put into (or, as undefined, taken out of) the script's context;
 //   shape(request, raw)   the FetchRequest handed to VoipParseWebhookRequest;
+//   tsTarget              the TypeScript target the script is transpiled at;
 //   oktell / rostelecom   per-provider options: {skip, transport, expect...};
 // and says what differs in the outcome through `expect` fields (see scenario()).
 const vm = require('vm');
@@ -144,7 +145,10 @@ const NO_TIMERS = { setTimeout: undefined, clearTimeout: undefined };
  * `rostelecom.expect.refused`: the webhook is refused with this text, and no record comes.
  */
 const VARIANTS = [
-  { dimension: 'baseline', name: 'the harness as it is (native fetch on Node 20, node-fetch v2 on Node 14)' },
+  { dimension: 'baseline', name: 'the harness as it is (native fetch on Node 20, node-fetch v2 on Node 14; TS target ESNext)' },
+
+  { dimension: 'TypeScript target', name: 'the script transpiled at ES2019', tsTarget: 'ES2019' },
+  { dimension: 'TypeScript target', name: 'the script transpiled at ES2017', tsTarget: 'ES2017' },
 
   { dimension: 'fetch', name: 'response headers with only get()', fetch: reshaped((r) => responseWith(r, ALL, { get: (n) => r.headers.get(n) })) },
   { dimension: 'fetch', name: 'response headers as a plain object', fetch: reshaped((r) => responseWith(r, ALL, plainHeaders(r))) },
@@ -226,7 +230,7 @@ async function hostFor(c, variant, settings) {
     storage.setItem = (k, v) => { if (v === '') empties.push(k); return set(k, v); };
   }
   // HOST_MATRIX_MODULE: another module script to run the matrix against (e.g. an older build, to see what it fails).
-  const mod = h.loadModule({ settings, storage, fetch, enums: variant.enums, globals: variant.globals ? variant.globals(vm) : {}, source: process.env.HOST_MATRIX_MODULE || undefined });
+  const mod = h.loadModule({ settings, storage, fetch, enums: variant.enums, globals: variant.globals ? variant.globals(vm) : {}, tsTarget: variant.tsTarget, source: process.env.HOST_MATRIX_MODULE || undefined });
   const hook = c.add(await h.startWebhookHost(mod, { shape: variant.shape }));
   return { mod, hook, storage, empties };
 }

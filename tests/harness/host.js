@@ -19,9 +19,12 @@ const HARNESS_DIR = path.join(root, 'target', 'harness');
 // The benchmark's yardstick, a naive hand-written module (../shared/bench/README.md): read in place, never copied.
 const REFERENCE_TS = path.join(root, '..', 'shared', 'bench', 'reference-module.ts');
 
-/** Where the transpiled copy of a `.ts` script is kept: target/harness/<name>.js. */
-function transpiledPath(file) {
-  return path.join(HARNESS_DIR, `${path.basename(file, '.ts')}.js`);
+/** The TypeScript targets a host may transpile the script at (the host matrix runs each). */
+const TS_TARGETS = ['ESNext', 'ES2019', 'ES2017'];
+
+/** Where the transpiled copy of a `.ts` script is kept: target/harness/<name>.js (<name>.<target>.js for another target). */
+function transpiledPath(file, target = 'ESNext') {
+  return path.join(HARNESS_DIR, `${path.basename(file, '.ts')}${target === 'ESNext' ? '' : `.${target.toLowerCase()}`}.js`);
 }
 
 /**
@@ -29,8 +32,8 @@ function transpiledPath(file) {
  * it loads (it does on Node 20); otherwise the copy written by `node tests/harness/host.js --transpile`
  * is used. The target is ESNext so that nothing is down-levelled: syntax Node 14 lacks would fail here.
  */
-function moduleSource(file = MODULE_TS) {
-  const out = transpiledPath(file);
+function moduleSource(file = MODULE_TS, target = 'ESNext') {
+  const out = transpiledPath(file, target);
   const tsMtime = fs.statSync(file).mtimeMs;
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= tsMtime) return fs.readFileSync(out, 'utf8');
   let ts;
@@ -40,7 +43,7 @@ function moduleSource(file = MODULE_TS) {
     throw new Error(`cannot transpile ${path.basename(file)} here (${e.message}); run "node tests/harness/host.js --transpile" on a current Node first`);
   }
   const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.None, removeComments: false },
+    compilerOptions: { target: ts.ScriptTarget[target], module: ts.ModuleKind.None, removeComments: false },
     reportDiagnostics: false,
   }).outputText;
   fs.mkdirSync(HARNESS_DIR, { recursive: true });
@@ -102,6 +105,8 @@ function makeStorage() {
  *   beforeEvaluate  called with the vm context before the script is evaluated (the load bench wraps the
  *               context's WebAssembly.Instance there, to read the core's memory size)
  *   source      the module script to load (default: pkg/elma365-voip.module.ts; the bench also loads REFERENCE_TS)
+ *   contextOptions  vm.createContext's options, e.g. { codeGeneration: { wasm: false } } (a sandbox that blocks WebAssembly)
+ *   tsTarget    the TypeScript target the script is transpiled at (default ESNext; see TS_TARGETS)
  *   warmUp      false to skip `__elma365voip.warmUp()` (the core then loads on the first contract call;
  *               instantiateMs is 0). It is skipped too for a script without `__elma365voip` (the reference).
  * Returns { fns, storage, settings, context, evaluateMs, instantiateMs }.
@@ -122,10 +127,10 @@ function loadModule(opts = {}) {
   if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
-  const context = vm.createContext(globals);
+  const context = vm.createContext(globals, opts.contextOptions);
   if (opts.beforeEvaluate) opts.beforeEvaluate(context);
   const file = opts.source || MODULE_TS;
-  const source = moduleSource(file);
+  const source = moduleSource(file, opts.tsTarget);
   const t0 = process.hrtime.bigint();
   vm.runInContext(source, context, { filename: path.basename(transpiledPath(file)) });
   const t1 = process.hrtime.bigint();
@@ -223,13 +228,15 @@ async function startWebhookHost(mod, opts = {}) {
 /** The test build of the module script (`node scripts/build.js --panic-test`): an input panics on purpose. */
 const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', 'elma365-voip.panic-test.module.ts');
 
-module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
+module.exports = { TS_TARGETS, loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
 
 // `--transpile`: writes the JS copies that Node 14.16 (no TypeScript compiler) loads: the module
 // script, the panic-test build and the benchmark's reference module, when they exist.
 if (require.main === module && process.argv.includes('--transpile')) {
   for (const file of [MODULE_TS, PANIC_TEST_TS, REFERENCE_TS].filter((f) => f === MODULE_TS || fs.existsSync(f))) {
-    moduleSource(file);
-    process.stdout.write(`${transpiledPath(file)}\n`);
+    for (const target of file === MODULE_TS ? TS_TARGETS : ['ESNext']) {
+      moduleSource(file, target);
+      process.stdout.write(`${transpiledPath(file, target)}\n`);
+    }
   }
 }
