@@ -72,6 +72,7 @@ const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any,
     }
   };
 
+  /* ---- unpacking the embedded wasm (the WebAssembly build only; scripts/build.js cuts the no-wasm build here) ---- */
   /** Copies the characters of an ASCII string into `heap` at `at`, one byte each (a bare host has no TextEncoder). */
   function copyChars(text: string, heap: Uint8Array, at: number): void {
     for (let i = 0, n = text.length; i < n; i++) heap[at + i] = text.charCodeAt(i);

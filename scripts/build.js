@@ -38,6 +38,7 @@ const variant = PANIC_TEST
   : { dir: path.join(root, 'target'), features: [], pkg };
 const work = path.join(variant.dir, 'wasm-build');
 const moduleScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.module.ts') : path.join(pkg, 'elma365-voip.module.ts');
+const noWasmScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.nowasm.module.ts') : path.join(pkg, 'elma365-voip.nowasm.module.ts');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const log = (msg) => process.stderr.write(`[build] ${msg}\n`);
 
@@ -81,8 +82,9 @@ function optimise(file) {
   if (custom.includes('target_features')) throw new Error(`${file} still has a target_features section`);
 }
 
-/** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. */
-function syncOnlyGlue(glue) {
+/** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. With
+    `js`, initSync takes the wasm2js core's factory as its module and calls it with the imports (no WebAssembly). */
+function syncOnlyGlue(glue, js = false) {
   const cut = (text, from, to) => {
     const a = text.indexOf(from);
     const b = text.indexOf(to, a + 1);
@@ -94,7 +96,14 @@ function syncOnlyGlue(glue) {
   out = cut(out, '    async function __wbg_init(', '    return Object.assign(');
   out = out.replace('return Object.assign(__wbg_init, { initSync }, exports);', 'return Object.assign({ initSync }, exports);');
   if (/(^|[^.\w])fetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
-  return typedGlue(withoutComments(trapGuardedGlue(out)));
+  out = withoutComments(trapGuardedGlue(out));
+  if (js) {
+    const from = 'if (!(module instanceof WebAssembly.Module)) {\nmodule = new WebAssembly.Module(module);\n}\nconst instance = new WebAssembly.Instance(module, imports);';
+    if (out.split(from).length !== 2) throw new Error('wasm-bindgen glue changed shape: cannot find initSync\'s instantiation');
+    out = out.replace(from, 'const instance = { exports: module(imports) };');
+    if (/WebAssembly/.test(out)) throw new Error('the no-wasm glue still names WebAssembly');
+  }
+  return typedGlue(out);
 }
 
 /** Host globals the glue names that no TypeScript lib declares for sure (wasm-bindgen's global lookups). */
@@ -107,7 +116,7 @@ const GLUE_HOST_GLOBALS = ['global', 'self', 'window', 'queueMicrotask', 'consol
  * `// @ts-ignore` (a host may declare that name or not). Types only: the JS it transpiles to is the
  * glue as generated. Done with the TypeScript parser, so that the glue's shape cannot fool it.
  */
-function typedGlue(glue) {
+function typedGlue(glue, { allVars = true } = {}) {
   const ts = require('typescript');
   const file = ts.createSourceFile('glue.js', glue, ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS);
   const inserts = [];
@@ -131,7 +140,7 @@ function typedGlue(glue) {
     if (ts.isVariableDeclaration(node) && !node.type && ts.isIdentifier(node.name)) {
       const init = node.initializer;
       const isVar = ts.isVariableDeclarationList(node.parent) && !(node.parent.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const));
-      if (isVar || !init || init.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(init) && init.text === 'undefined')) inserts.push([node.name.end, ': any']);
+      if ((allVars && isVar) || !init || init.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(init) && init.text === 'undefined')) inserts.push([node.name.end, ': any']);
     }
     if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && usesThis(node)) {
       inserts.push([node.parameters.pos, node.parameters.length ? 'this: any, ' : 'this: any']);
@@ -141,7 +150,7 @@ function typedGlue(glue) {
   visit(file);
   let out = glue;
   for (const [at, text] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + text + out.slice(at);
-  const named = new RegExp(`(^|[^.\\w$])(${GLUE_HOST_GLOBALS.join('|')})\\b`);
+  const named = new RegExp(`(^|[^.\\w$])(${GLUE_HOST_GLOBALS.join('|')})(?![\\w$])`);
   return out.split('\n').map((line) => (named.test(line) ? `// @ts-ignore: a host global, declared by the host or not\n${line}` : line)).join('\n');
 }
 
@@ -229,12 +238,8 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const packedText = z85(packed);
   const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8');
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
-  const shim = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
-    .replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
-  const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
-  const header = fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8')
-    .replace('{{VERSION}}', version)
-    .replace('{{WASM_SIZE}}', String(wasm.length));
+  const shim = shimText();
+  const header = moduleHeader(wasm.length);
   const text = `${header}
 /* Type-checks with tsc --strict as it is (no @ts-nocheck): its types are its own (Elma365Voip…), it
    declares no global name, and each read of a host global carries a @ts-ignore, because a host may
@@ -290,18 +295,71 @@ ${glue}
       return typeof WebAssembly === 'undefined';
     },
   };
-})(${['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)].map((n) => (HOST_GLOBALS.includes(n)
-    ? `// @ts-ignore: a host global, declared by the host or not\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
-    : n)).join(',\n  ')});
+})(${hostArgs(['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)])});
 
 ${shim}`;
-  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
-    throw new Error('the module script must not contain require/import/export');
-  }
+  checkScript(text);
   checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, unpacker.length, packed.length, wasm);
   fs.writeFileSync(moduleScript, text);
   return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
 }
+/**
+ * The build for servers that block WebAssembly: pkg/elma365-voip.nowasm.module.ts. The same core, compiled
+ * to JavaScript by binaryen's wasm2js, behind the same glue (initSync patched to call the JS core's factory)
+ * and the same shim. It needs no WebAssembly and no eval/new Function, so it runs in a context created with
+ * `codeGeneration: { strings: false, wasm: false }`.
+ */
+function bundleNoWasm(glueFile, wasmFile, out) {
+  const jsFile = path.join(work, 'elma365_voip.wasm2js.js');
+  run(bin('wasm2js'), [wasmFile, '-Oz', '-o', jsFile]);
+  let js = fs.readFileSync(jsFile, 'utf8');
+  const lines = js.split('\n');
+  if (!/^import \* as \S+ from '[^']+';$/.test(lines[0])) throw new Error('wasm2js output changed shape: no import line');
+  const ret = lines.findIndex((l) => l.startsWith('var retasmFunc = asmFunc('));
+  if (ret < 0) throw new Error('wasm2js output changed shape: no retasmFunc');
+  js = lines.slice(1, ret).map((l) => l.trim()).filter((l) => l !== '' && !/^\/\/|^\/\*\*.*\*\/$/.test(l)).join('\n');
+  if (/\beval\(|\bFunction\(|WebAssembly/.test(js)) throw new Error('the wasm2js core uses eval, Function or WebAssembly');
+  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0];
+  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'), true);
+  const builtins = CORE_BUILTINS.filter(([n]) => n !== 'WebAssembly');
+  const text = `${moduleHeader(fs.readFileSync(wasmFile).length)}
+/* The build for ELMA365 servers whose scripts cannot run WebAssembly: the same Rust core as
+   elma365-voip.module.ts, compiled to JavaScript by binaryen's wasm2js. No WebAssembly, no eval. */
+
+/** The Rust core as JavaScript (wasm2js): one fresh core, with memory of its own, per call. */
+const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any, ${builtins.map(([n, t]) => `${n}: ${t}`).join(', ')}) {
+${prelude}
+  /* The core: wasm2js's output, its module import and exports replaced by this factory's parameter and result. */
+  function makeJsCore(imports: any): any {
+${typedGlue(js)}
+    return asmFunc(imports);
+  }
+  /* wasm-bindgen ${wasmBindgenVersion()} glue, as in the WebAssembly build, its initSync calling makeJsCore. */
+  function makeGlue(onTrap: (error: unknown) => void): any {
+${glue}
+    return wasm_bindgen;
+  }
+  return {
+    instantiate(onTrap: (error: unknown) => void, mark?: (phase: string) => void): Elma365VoipCore {
+      const tick = typeof mark === 'function' ? mark : function (phase: string) {};
+      tick('start');
+      const glue = makeGlue(onTrap);
+      glue.initSync({ module: makeJsCore });
+      tick('instantiate');
+      return glue;
+    },
+    wasmMissing(): boolean {
+      return false;
+    },
+  };
+})(${hostArgs(['TextEncoder', 'TextDecoder', ...builtins.map(([n]) => n)])});
+
+${shimText()}`;
+  checkScript(text);
+  fs.writeFileSync(out, text);
+  return Buffer.byteLength(text);
+}
+
 /** The builtins the prelude and the glue use on the hot path, handed to the core's IIFE as parameters. */
 const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Object', 'ObjectConstructor'], ['Array', 'ArrayConstructor'],
   ['String', 'StringConstructor'], ['Error', 'ErrorConstructor'], ['Uint8Array', 'Uint8ArrayConstructor'], ['DataView', 'DataViewConstructor'],
@@ -309,6 +367,31 @@ const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Ob
 /** Of those, the ones that are not ECMAScript builtins of every host: read with `typeof`, and a @ts-ignore. */
 const HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'WebAssembly', 'FinalizationRegistry'];
 const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
+
+/** The arguments of the core's IIFE: a builtin by name; a host global read with `typeof`, under a @ts-ignore. */
+function hostArgs(names) {
+  return names.map((n) => (HOST_GLOBALS.includes(n)
+    ? `// @ts-ignore: a host global, declared by the host or not\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
+    : n)).join(',\n  ');
+}
+
+/** js-glue/shim.ts as bundled: its whole-line comments dropped (its @ts-ignore lines kept). */
+function shimText() {
+  return withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8').replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
+}
+
+/** js-glue/header.txt with the version and the core's size. */
+function moduleHeader(wasmSize) {
+  const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
+  return fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8').replace('{{VERSION}}', version).replace('{{WASM_SIZE}}', String(wasmSize));
+}
+
+/** A module script loads nothing by itself: no require, import or export. */
+function checkScript(text) {
+  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
+    throw new Error('the module script must not contain require/import/export');
+  }
+}
 
 /** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
     gives back the core byte for byte. */
@@ -356,10 +439,12 @@ async function main() {
   const { unpacker, stage0 } = buildUnpacker();
   log(`bundling ${path.relative(root, moduleScript)}`);
   const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
+  log(`bundling ${path.relative(root, noWasmScript)} (wasm2js)`);
+  sizes.noWasmScript = bundleNoWasm(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), noWasmScript);
   // Committed with the rest of pkg/, so nothing machine- or time-specific; the toolchain is an input of the bytes.
   const rustc = execFileSync(process.env.RUSTC || 'rustc', ['--version'], { cwd: root, encoding: 'utf8' }).trim();
   if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), `${JSON.stringify({ ...sizes, rustc }, null, 2)}\n`);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B`);
 }
 
 /** The environment for cargo: `flags` plus remaps that make the wasm the same on every machine. Panic

@@ -14,7 +14,14 @@ const path = require('path');
 const vm = require('vm');
 
 const root = path.resolve(__dirname, '..', '..');
-const MODULE_TS = path.join(root, 'pkg', 'elma365-voip.module.ts');
+/**
+ * Which build the harness loads: ELMA365_VOIP_BUILD=nowasm runs everything against the build for servers
+ * that block WebAssembly (pkg/elma365-voip.nowasm.module.ts), in contexts where wasm and string code
+ * generation are disabled; the default is the WebAssembly build.
+ */
+const BUILD = process.env.ELMA365_VOIP_BUILD === 'nowasm' ? 'nowasm' : 'wasm';
+const MODULE_TS = path.join(root, 'pkg', BUILD === 'nowasm' ? 'elma365-voip.nowasm.module.ts' : 'elma365-voip.module.ts');
+const NO_CODE_GENERATION = { codeGeneration: { strings: false, wasm: false } };
 const HARNESS_DIR = path.join(root, 'target', 'harness');
 // The benchmark's yardstick, a naive hand-written module (../shared/bench/README.md): read in place, never copied.
 const REFERENCE_TS = path.join(root, '..', 'shared', 'bench', 'reference-module.ts');
@@ -127,7 +134,7 @@ function loadModule(opts = {}) {
   if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
-  const context = vm.createContext(globals, opts.contextOptions);
+  const context = vm.createContext(globals, opts.contextOptions || (BUILD === 'nowasm' ? NO_CODE_GENERATION : undefined));
   if (opts.beforeEvaluate) opts.beforeEvaluate(context);
   const file = opts.source || MODULE_TS;
   const source = moduleSource(file, opts.tsTarget);
@@ -228,7 +235,7 @@ async function startWebhookHost(mod, opts = {}) {
 /** The test build of the module script (`node scripts/build.js --panic-test`): an input panics on purpose. */
 const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', 'elma365-voip.panic-test.module.ts');
 
-module.exports = { TS_TARGETS, loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
+module.exports = { BUILD, TS_TARGETS, loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
 
 // `--transpile`: writes the JS copies that Node 14.16 (no TypeScript compiler) loads: the module
 // script, the panic-test build and the benchmark's reference module, when they exist.
