@@ -47849,7 +47849,7 @@ heap_next = idx;
 }
 let cachedDataViewMemory0: any = null;
 function getDataViewMemory0() {
-if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer.detached === true || (cachedDataViewMemory0.buffer.detached === undefined && cachedDataViewMemory0.buffer !== wasm.memory.buffer)) {
+if (cachedDataViewMemory0 === null || cachedDataViewMemory0.buffer !== wasm.memory.buffer) {
 cachedDataViewMemory0 = new DataView(wasm.memory.buffer);
 }
 return cachedDataViewMemory0;
@@ -47859,7 +47859,7 @@ return decodeText(ptr >>> 0, len);
 }
 let cachedUint8ArrayMemory0: any = null;
 function getUint8ArrayMemory0() {
-if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.byteLength === 0) {
+if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer) {
 cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
 }
 return cachedUint8ArrayMemory0;

@@ -101,6 +101,13 @@ function syncOnlyGlue(glue, js = false) {
     const from = 'if (!(module instanceof WebAssembly.Module)) {\nmodule = new WebAssembly.Module(module);\n}\nconst instance = new WebAssembly.Instance(module, imports);';
     if (out.split(from).length !== 2) throw new Error('wasm-bindgen glue changed shape: cannot find initSync\'s instantiation');
     out = out.replace(from, 'const instance = { exports: module(imports) };');
+    // wasm2js's memory.grow swaps in a new ArrayBuffer without detaching the old one, so the glue's test for
+    // a stale view (a detached buffer) never fires: test for the memory's current buffer instead.
+    for (const view of ['cachedUint8ArrayMemory0', 'cachedDataViewMemory0']) {
+      const test = new RegExp(`if \\(${view} === null \\|\\| [^\\n]*\\) \\{`);
+      if (!test.test(out)) throw new Error(`wasm-bindgen glue changed shape: cannot find the test of ${view}`);
+      out = out.replace(test, `if (${view} === null || ${view}.buffer !== wasm.memory.buffer) {`);
+    }
     if (/WebAssembly/.test(out)) throw new Error('the no-wasm glue still names WebAssembly');
   }
   return typedGlue(out);

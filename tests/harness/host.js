@@ -233,7 +233,7 @@ async function startWebhookHost(mod, opts = {}) {
 }
 
 /** The test build of the module script (`node scripts/build.js --panic-test`): an input panics on purpose. */
-const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', 'elma365-voip.panic-test.module.ts');
+const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', BUILD === 'nowasm' ? 'elma365-voip.panic-test.nowasm.module.ts' : 'elma365-voip.panic-test.module.ts');
 
 module.exports = { BUILD, TS_TARGETS, loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
 
