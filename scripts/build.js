@@ -338,7 +338,7 @@ const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any,
 ${prelude}
   /* The core: wasm2js's output, its module import and exports replaced by this factory's parameter and result. */
   function makeJsCore(imports: any): any {
-${typedGlue(js)}
+${numericBooleans(typedGlue(js))}
     return asmFunc(imports);
   }
   /* wasm-bindgen ${wasmBindgenVersion()} glue, as in the WebAssembly build, its initSync calling makeJsCore. */
@@ -365,6 +365,60 @@ ${shimText()}`;
   checkScript(text);
   fs.writeFileSync(out, text);
   return Buffer.byteLength(text);
+}
+
+/**
+ * wasm2js writes asm.js: it computes with comparisons as numbers (`(a != 0) + 5`, `x < y & y >= 0`), which
+ * `tsc` refuses for any settings. Each boolean operand of an arithmetic, bitwise or relational operator is
+ * made a number with a unary plus, which is what JavaScript does to it there anyway, so the code computes
+ * the same. The TypeScript checker says which operands are boolean; a second check proves none is left.
+ */
+function numericBooleans(js) {
+  const ts = require('typescript');
+  const K = ts.SyntaxKind;
+  const OPERATORS = new Set([K.PlusToken, K.MinusToken, K.AsteriskToken, K.SlashToken, K.PercentToken, K.BarToken, K.AmpersandToken,
+    K.CaretToken, K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken, K.LessThanToken,
+    K.GreaterThanToken, K.LessThanEqualsToken, K.GreaterThanEqualsToken, K.PlusEqualsToken, K.MinusEqualsToken, K.BarEqualsToken,
+    K.AmpersandEqualsToken, K.CaretEqualsToken]);
+  const UNARY = new Set([K.MinusToken, K.TildeToken]);
+  const name = path.join(work, 'core.wasm2js.ts');
+  const check = (text) => {
+    fs.writeFileSync(name, `function makeJsCore(imports: any): any {\n${text}\nreturn asmFunc(imports);\n}\n`);
+    const program = ts.createProgram([name], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2020, lib: ['lib.es2020.d.ts'], types: [] });
+    return { program, file: program.getSourceFile(name), offset: 'function makeJsCore(imports: any): any {\n'.length };
+  };
+  const { program, file, offset } = check(js);
+  const checker = program.getTypeChecker();
+  const booleanLike = (t) => (t.flags & ts.TypeFlags.BooleanLike) !== 0;
+  const isBoolean = (n) => {
+    const t = checker.getTypeAtLocation(n);
+    return booleanLike(t) || (t.isUnion() && t.types.some(booleanLike));
+  };
+  const wraps = [];
+  const visit = (n) => {
+    if (ts.isBinaryExpression(n) && OPERATORS.has(n.operatorToken.kind)) {
+      for (const side of [n.left, n.right]) if (isBoolean(side)) wraps.push(side);
+    } else if (ts.isPrefixUnaryExpression(n) && UNARY.has(n.operator) && isBoolean(n.operand)) {
+      wraps.push(n.operand);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(file);
+  const edits = [];
+  for (const n of wraps) {
+    edits.push([n.getStart(file) - offset, '+(']);
+    edits.push([n.end - offset, ')']);
+  }
+  let out = js;
+  for (const [at, text] of edits.sort((a, b) => b[0] - a[0] || (a[1] === ')' ? -1 : 1))) out = out.slice(0, at) + text + out.slice(at);
+  const again = check(out);
+  const left = ts.getPreEmitDiagnostics(again.program);
+  if (left.length > 0) {
+    const shown = left.slice(0, 3).map((d) => `${ts.flattenDiagnosticMessageText(d.messageText, ' ')} «${d.file.text.slice(d.start, d.start + Math.min(d.length, 120))}»`);
+    throw new Error(`the wasm2js core still has ${left.length} type errors after numericBooleans (${name}): ${shown.join('; ')}`);
+  }
+  fs.unlinkSync(name);
+  return out;
 }
 
 /** The builtins the prelude and the glue use on the hot path, handed to the core's IIFE as parameters. */
