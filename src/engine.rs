@@ -188,7 +188,33 @@ pub use crate::host::run_native;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{HttpResponse, Outcome};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_test_on_a_host_that_cannot_bound_requests_fails_and_names_the_timeout() {
+        let settings = Settings::from_json(
+            r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"the-key"}"#,
+        );
+        let mut storage = BTreeMap::new();
+        let host = host::Scripted::new(&mut storage, 0.0, |_| {
+            Outcome::Response(HttpResponse {
+                status: 200,
+                body: r#"{"result":"0","users":[],"groups":[]}"#.into(),
+                ..Default::default()
+            })
+        });
+        let op = r#"{"op":"testConnection","unbounded":true}"#;
+        let r: Value =
+            serde_json::from_str(&pollster::block_on(call(&settings, op, None, &host)).unwrap())
+                .unwrap();
+        assert_eq!(r["success"], false);
+        let why = r["failReason"].as_str().unwrap();
+        assert!(why.contains("cannot be bounded in time"), "{why}");
+        assert!(why.contains("requestTimeoutSec"), "{why}");
+        assert!(why.contains("What was reached: Connected to"), "{why}");
+        assert!(!why.contains("the-key"), "{why}");
+    }
 
     #[test]
     fn invalid_settings_make_test_connection_report_not_throw() {

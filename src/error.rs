@@ -339,6 +339,42 @@ mod tests {
     }
 
     #[test]
+    fn a_fault_of_the_fetch_adapter_is_the_module_s_never_the_network_s() {
+        let f = Failure {
+            message: "the host's fetch resolved to no response object".into(),
+            module: true,
+            ..failure("ECONNREFUSED", "")
+        };
+        let e = VoipError::from_failure(&f, "the Oktell server at http://h:1", "oktellUrl", 5);
+        assert_eq!(e.kind(), "module");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("Internal error in the elma365-voip module"),
+            "{text}"
+        );
+        assert!(text.contains("not a network or PBX problem"), "{text}");
+        assert!(!text.contains("Cannot reach"), "{text}");
+    }
+
+    #[test]
+    fn a_status_less_answer_says_so() {
+        let r = HttpResponse {
+            status: 500,
+            no_status: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            r.status_text(),
+            "an error without a status code (the host's fetch gives only `ok`)"
+        );
+        let ok = HttpResponse {
+            status: 404,
+            ..Default::default()
+        };
+        assert_eq!(ok.status_text(), "HTTP 404");
+    }
+
+    #[test]
     fn network_failures_are_classified() {
         let t = "the Oktell server at http://h:1";
         assert_eq!(

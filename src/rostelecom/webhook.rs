@@ -759,6 +759,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn a_parsed_body_is_refused_saying_what_arrived() {
+        let s =
+            Settings::from_json(r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"b"}"#)
+                .unwrap();
+        for (kind, said) in [
+            ("object", "an already parsed object"),
+            ("array", "an already parsed array"),
+            ("number", "a number"),
+        ] {
+            let req = WebhookRequest {
+                body: Some("{}".into()),
+                body_parsed: Some(kind.into()),
+                ..Default::default()
+            };
+            let r = verify(&req, &s).unwrap_err();
+            assert_eq!(r.status, 400);
+            assert!(
+                r.body.contains(&format!(
+                    "it arrived as {said}, so its signature cannot be checked"
+                )),
+                "{}",
+                r.body
+            );
+        }
+    }
+
     fn ev(stage: Stage, dir: Direction) -> CallEvent {
         CallEvent {
             session: "S1".into(),
