@@ -61,25 +61,25 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    */
   function hostGlobals(): Record<string, unknown> {
     return {
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       Namespace: typeof Namespace === 'undefined' ? undefined : Namespace,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       VoipWebhookEvent: typeof VoipWebhookEvent === 'undefined' ? undefined : VoipWebhookEvent,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       VoipCallDirection: typeof VoipCallDirection === 'undefined' ? undefined : VoipCallDirection,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       VoipCallDisposition: typeof VoipCallDisposition === 'undefined' ? undefined : VoipCallDisposition,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       HttpResponse: typeof HttpResponse === 'undefined' ? undefined : HttpResponse,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       fetch: typeof fetch === 'undefined' ? undefined : fetch,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       setTimeout: typeof setTimeout === 'undefined' ? undefined : setTimeout,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       clearTimeout: typeof clearTimeout === 'undefined' ? undefined : clearTimeout,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       AbortController: typeof AbortController === 'undefined' ? undefined : AbortController,
-      // @ts-ignore: a host global, declared by the host or not
+      // @ts-ignore
       AbortSignal: typeof AbortSignal === 'undefined' ? undefined : AbortSignal,
     };
   }

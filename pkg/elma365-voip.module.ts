@@ -24,8 +24,6 @@ interface Elma365VoipWasmApi {
 const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any, Promise: PromiseConstructor, JSON: JSON, Object: ObjectConstructor, Array: ArrayConstructor, String: StringConstructor, Error: ErrorConstructor, Uint8Array: Uint8ArrayConstructor, DataView: DataViewConstructor, WebAssembly: Elma365VoipWasmApi, FinalizationRegistry: any, decodeURIComponent: (text: string) => string) {
   /* The builtins the glue uses are parameters, so that each use is a local read: a global read in a
      node:vm context costs about 0.2 µs, since V8 cannot cache it behind the context's interceptor. */
-  /* UTF-8 TextEncoder/TextDecoder for hosts that lack them (a bare V8 8.4 context has neither).
-     The host's own classes are used when present; nothing global is assigned or replaced. */
   const TextEncoder: new () => { encode(text?: string): Uint8Array; [more: string]: any } = HostTextEncoder || class {
     encode(text?: string): Uint8Array {
       const s = String(text === undefined ? '' : text);
@@ -51,7 +49,6 @@ const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any,
       let ascii = 0;
       while (ascii < bytes.length && bytes[ascii] < 0x80) ascii++;
       if (ascii === bytes.length) {
-        // ASCII (what the core mostly sends): straight to char codes, no UTF-8 decoding.
         let text = '';
         for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
         return text;
@@ -72,26 +69,15 @@ const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any,
     }
   };
 
-  /* ---- unpacking the embedded wasm (the WebAssembly build only; scripts/build.js cuts the no-wasm build here) ---- */
-  /** Copies the characters of an ASCII string into `heap` at `at`, one byte each (a bare host has no TextEncoder). */
   function copyChars(text: string, heap: Uint8Array, at: number): void {
     for (let i = 0, n = text.length; i < n; i++) heap[at + i] = text.charCodeAt(i);
   }
 
-  /** Grows a wasm memory to at least `bytes`. */
   function reserve(memory: Elma365VoipWasmMemory, bytes: number): void {
     const missing = bytes - memory.buffer.byteLength;
     if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   }
 
-  /**
-   * The core's wasm bytes from the embedded text, with one plain JS loop and everything else native:
-   * `text` is the Z85 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
-   * the Z85 of the deflated core (`packedSize` bytes), each zero-padded to whole groups. The text is copied into
-   * the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which
-   * decodes both parts in place; the unpacker (loader/, miniz_oxide's raw DEFLATE decoder) then inflates the
-   * core. `tick(phase)` marks each phase's end.
-   */
   function unpackCore(stage0: number[], text: string, unpackerChars: number, unpackerSize: number, packedSize: number, size: number, tick: (phase: string) => void): Uint8Array {
     const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports as { memory: Elma365VoipWasmMemory; unz85(at: number, chars: number): number };
     const at = 128; // stage 0 keeps its table of Z85 values below
@@ -240,7 +226,7 @@ const ret = getObject(arg0).queueMicrotask;
 return addHeapObject(ret);
 },
 __wbg_queueMicrotask_a72f977e97f23c5f: function(arg0: any) {
-// @ts-ignore: a host global, declared by the host or not
+// @ts-ignore
 queueMicrotask(getObject(arg0));
 },
 __wbg_read_51320cab3182405d: function(arg0: any, arg1: any, arg2: any) {
@@ -256,7 +242,7 @@ const ret = getObject(arg0).sleep(arg1 >>> 0);
 return addHeapObject(ret);
 },
 __wbg_static_accessor_GLOBAL_266715b9d96ba635: function() {
-// @ts-ignore: a host global, declared by the host or not
+// @ts-ignore
 const ret = typeof global === 'undefined' ? null : global;
 return isLikeNone(ret) ? 0 : addHeapObject(ret);
 },
@@ -265,12 +251,12 @@ const ret = typeof globalThis === 'undefined' ? null : globalThis;
 return isLikeNone(ret) ? 0 : addHeapObject(ret);
 },
 __wbg_static_accessor_SELF_0b583911f537483a: function() {
-// @ts-ignore: a host global, declared by the host or not
+// @ts-ignore
 const ret = typeof self === 'undefined' ? null : self;
 return isLikeNone(ret) ? 0 : addHeapObject(ret);
 },
 __wbg_static_accessor_WINDOW_d7f903d1508cbdc4: function() {
-// @ts-ignore: a host global, declared by the host or not
+// @ts-ignore
 const ret = typeof window === 'undefined' ? null : window;
 return isLikeNone(ret) ? 0 : addHeapObject(ret);
 },
@@ -462,7 +448,7 @@ if (module !== undefined) {
 if (Object.getPrototypeOf(module) === Object.prototype) {
 ({module} = module)
 } else {
-// @ts-ignore: a host global, declared by the host or not
+// @ts-ignore
 console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
 }
 }
@@ -509,9 +495,9 @@ return Object.assign({ initSync }, exports);
       return typeof WebAssembly === 'undefined';
     },
   };
-})(// @ts-ignore: a host global, declared by the host or not
+})(// @ts-ignore
   typeof TextEncoder !== 'undefined' ? TextEncoder : undefined,
-  // @ts-ignore: a host global, declared by the host or not
+  // @ts-ignore
   typeof TextDecoder !== 'undefined' ? TextDecoder : undefined,
   Promise,
   JSON,
@@ -521,598 +507,598 @@ return Object.assign({ initSync }, exports);
   Error,
   Uint8Array,
   DataView,
-  // @ts-ignore: a host global, declared by the host or not
+  // @ts-ignore
   typeof WebAssembly !== 'undefined' ? WebAssembly : undefined,
-  // @ts-ignore: a host global, declared by the host or not
+  // @ts-ignore
   typeof FinalizationRegistry !== 'undefined' ? FinalizationRegistry : undefined,
   decodeURIComponent);
 
 
 const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object: ObjectConstructor, String: StringConstructor, Date: DateConstructor, Error: ErrorConstructor, Array: ArrayConstructor) {
-  type Pairs = Array<[string, string]>;
-  type Fn = (...args: any[]) => any;
-  interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
-  interface Outcome {
-    response?: { status: number; headers: Pairs; body: string; noStatus?: boolean };
-    failure?: { code: string; message: string; timedOut: boolean; module?: boolean };
-  }
-  interface HostStorage {
-    getItem(key: string): unknown;
-    setItem(key: string, value: string): unknown;
-    removeItem?(key: string): unknown;
-  }
-  const memoryStorage: Record<string, string> = {};
+type Pairs = Array<[string, string]>;
+type Fn = (...args: any[]) => any;
+interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
+interface Outcome {
+response?: { status: number; headers: Pairs; body: string; noStatus?: boolean };
+failure?: { code: string; message: string; timedOut: boolean; module?: boolean };
+}
+interface HostStorage {
+getItem(key: string): unknown;
+setItem(key: string, value: string): unknown;
+removeItem?(key: string): unknown;
+}
+const memoryStorage: Record<string, string> = {};
 
-  interface Globals {
-    storage: HostStorage | undefined;
-    data: unknown;
-    event: Record<string, unknown> | undefined;
-    direction: Record<string, unknown> | undefined;
-    disposition: Record<string, unknown> | undefined;
-    response: Fn | undefined;
-    fetch: Fn | undefined;
-    setTimeout: Fn | undefined;
-    clearTimeout: Fn | undefined;
-    AbortController: Fn | undefined;
-    AbortSignal: { timeout?: Fn } | undefined;
-  }
+interface Globals {
+storage: HostStorage | undefined;
+data: unknown;
+event: Record<string, unknown> | undefined;
+direction: Record<string, unknown> | undefined;
+disposition: Record<string, unknown> | undefined;
+response: Fn | undefined;
+fetch: Fn | undefined;
+setTimeout: Fn | undefined;
+clearTimeout: Fn | undefined;
+AbortController: Fn | undefined;
+AbortSignal: { timeout?: Fn } | undefined;
+}
 
-  function objectOr<T>(v: unknown): T | undefined {
-    return (typeof v === 'object' || typeof v === 'function') && v !== null ? (v as T) : undefined;
-  }
-  function fnOr(v: unknown): Fn | undefined {
-    return typeof v === 'function' ? (v as Fn) : undefined;
-  }
+function objectOr<T>(v: unknown): T | undefined {
+return (typeof v === 'object' || typeof v === 'function') && v !== null ? (v as T) : undefined;
+}
+function fnOr(v: unknown): Fn | undefined {
+return typeof v === 'function' ? (v as Fn) : undefined;
+}
 
-  function hostGlobals(): Record<string, unknown> {
-    return {
-      // @ts-ignore: a host global, declared by the host or not
-      Namespace: typeof Namespace === 'undefined' ? undefined : Namespace,
-      // @ts-ignore: a host global, declared by the host or not
-      VoipWebhookEvent: typeof VoipWebhookEvent === 'undefined' ? undefined : VoipWebhookEvent,
-      // @ts-ignore: a host global, declared by the host or not
-      VoipCallDirection: typeof VoipCallDirection === 'undefined' ? undefined : VoipCallDirection,
-      // @ts-ignore: a host global, declared by the host or not
-      VoipCallDisposition: typeof VoipCallDisposition === 'undefined' ? undefined : VoipCallDisposition,
-      // @ts-ignore: a host global, declared by the host or not
-      HttpResponse: typeof HttpResponse === 'undefined' ? undefined : HttpResponse,
-      // @ts-ignore: a host global, declared by the host or not
-      fetch: typeof fetch === 'undefined' ? undefined : fetch,
-      // @ts-ignore: a host global, declared by the host or not
-      setTimeout: typeof setTimeout === 'undefined' ? undefined : setTimeout,
-      // @ts-ignore: a host global, declared by the host or not
-      clearTimeout: typeof clearTimeout === 'undefined' ? undefined : clearTimeout,
-      // @ts-ignore: a host global, declared by the host or not
-      AbortController: typeof AbortController === 'undefined' ? undefined : AbortController,
-      // @ts-ignore: a host global, declared by the host or not
-      AbortSignal: typeof AbortSignal === 'undefined' ? undefined : AbortSignal,
-    };
-  }
+function hostGlobals(): Record<string, unknown> {
+return {
+// @ts-ignore
+Namespace: typeof Namespace === 'undefined' ? undefined : Namespace,
+// @ts-ignore
+VoipWebhookEvent: typeof VoipWebhookEvent === 'undefined' ? undefined : VoipWebhookEvent,
+// @ts-ignore
+VoipCallDirection: typeof VoipCallDirection === 'undefined' ? undefined : VoipCallDirection,
+// @ts-ignore
+VoipCallDisposition: typeof VoipCallDisposition === 'undefined' ? undefined : VoipCallDisposition,
+// @ts-ignore
+HttpResponse: typeof HttpResponse === 'undefined' ? undefined : HttpResponse,
+// @ts-ignore
+fetch: typeof fetch === 'undefined' ? undefined : fetch,
+// @ts-ignore
+setTimeout: typeof setTimeout === 'undefined' ? undefined : setTimeout,
+// @ts-ignore
+clearTimeout: typeof clearTimeout === 'undefined' ? undefined : clearTimeout,
+// @ts-ignore
+AbortController: typeof AbortController === 'undefined' ? undefined : AbortController,
+// @ts-ignore
+AbortSignal: typeof AbortSignal === 'undefined' ? undefined : AbortSignal,
+};
+}
 
-  function readGlobals(): Globals {
-    const h = hostGlobals();
-    const ns = objectOr<{ storage?: unknown; params?: { data?: unknown } }>(h.Namespace);
-    const params = ns ? objectOr<{ data?: unknown }>(ns.params) : undefined;
-    const storage = ns ? objectOr<HostStorage>(ns.storage) : undefined;
-    return {
-      storage: storage && typeof storage.getItem === 'function' && typeof storage.setItem === 'function' ? storage : undefined,
-      data: params ? params.data : {},
-      event: objectOr<Record<string, unknown>>(h.VoipWebhookEvent),
-      direction: objectOr<Record<string, unknown>>(h.VoipCallDirection),
-      disposition: objectOr<Record<string, unknown>>(h.VoipCallDisposition),
-      response: fnOr(h.HttpResponse),
-      fetch: fnOr(h.fetch),
-      setTimeout: fnOr(h.setTimeout),
-      clearTimeout: fnOr(h.clearTimeout),
-      AbortController: fnOr(h.AbortController),
-      AbortSignal: objectOr<{ timeout?: Fn }>(h.AbortSignal),
-    };
-  }
+function readGlobals(): Globals {
+const h = hostGlobals();
+const ns = objectOr<{ storage?: unknown; params?: { data?: unknown } }>(h.Namespace);
+const params = ns ? objectOr<{ data?: unknown }>(ns.params) : undefined;
+const storage = ns ? objectOr<HostStorage>(ns.storage) : undefined;
+return {
+storage: storage && typeof storage.getItem === 'function' && typeof storage.setItem === 'function' ? storage : undefined,
+data: params ? params.data : {},
+event: objectOr<Record<string, unknown>>(h.VoipWebhookEvent),
+direction: objectOr<Record<string, unknown>>(h.VoipCallDirection),
+disposition: objectOr<Record<string, unknown>>(h.VoipCallDisposition),
+response: fnOr(h.HttpResponse),
+fetch: fnOr(h.fetch),
+setTimeout: fnOr(h.setTimeout),
+clearTimeout: fnOr(h.clearTimeout),
+AbortController: fnOr(h.AbortController),
+AbortSignal: objectOr<{ timeout?: Fn }>(h.AbortSignal),
+};
+}
 
-  function settingsJson(g: Globals): string {
-    try {
-      return JSON.stringify(g.data || {}) || '{}';
-    } catch (e) {
-      return '{}';
-    }
-  }
+function settingsJson(g: Globals): string {
+try {
+return JSON.stringify(g.data || {}) || '{}';
+} catch (e) {
+return '{}';
+}
+}
 
-  const TOMBSTONE = '(deleted)';
+const TOMBSTONE = '(deleted)';
 
-  async function storageGet(g: Globals, key: string): Promise<string | null> {
-    const s = g.storage;
-    const v: unknown = s ? await s.getItem(key) : memoryStorage[key];
-    const text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-    return text === '' || text === TOMBSTONE ? null : text;
-  }
+async function storageGet(g: Globals, key: string): Promise<string | null> {
+const s = g.storage;
+const v: unknown = s ? await s.getItem(key) : memoryStorage[key];
+const text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+return text === '' || text === TOMBSTONE ? null : text;
+}
 
-  async function storageSet(g: Globals, key: string, value: string | null): Promise<void> {
-    const s = g.storage;
-    if (!s) {
-      if (value === null) delete memoryStorage[key];
-      else memoryStorage[key] = value;
-      return;
-    }
-    if (value !== null) {
-      await s.setItem(key, value);
-      return;
-    }
-    if (typeof s.removeItem === 'function') {
-      try {
-        await s.removeItem(key);
-        return;
-      } catch (e) {
-      }
-    }
-    await s.setItem(key, TOMBSTONE);
-  }
+async function storageSet(g: Globals, key: string, value: string | null): Promise<void> {
+const s = g.storage;
+if (!s) {
+if (value === null) delete memoryStorage[key];
+else memoryStorage[key] = value;
+return;
+}
+if (value !== null) {
+await s.setItem(key, value);
+return;
+}
+if (typeof s.removeItem === 'function') {
+try {
+await s.removeItem(key);
+return;
+} catch (e) {
+}
+}
+await s.setItem(key, TOMBSTONE);
+}
 
-  function textOf(v: unknown): string {
-    if (typeof v === 'string') return v;
-    if (v === undefined || v === null) return '';
-    if (typeof v !== 'object') return String(v);
-    try {
-      const json = JSON.stringify(v);
-      return json === '{}' || json === undefined ? String(v) : json.slice(0, 300);
-    } catch (e) {
-      return '';
-    }
-  }
+function textOf(v: unknown): string {
+if (typeof v === 'string') return v;
+if (v === undefined || v === null) return '';
+if (typeof v !== 'object') return String(v);
+try {
+const json = JSON.stringify(v);
+return json === '{}' || json === undefined ? String(v) : json.slice(0, 300);
+} catch (e) {
+return '';
+}
+}
 
-  function describeError(e: unknown): { code: string; message: string } {
-    if (e === undefined || e === null) return { code: '', message: `the host failed without a reason (it rejected with ${e === null ? 'null' : 'undefined'})` };
-    if (typeof e !== 'object' && typeof e !== 'function') return { code: '', message: textOf(e) || `the host failed with an empty ${typeof e}` };
-    const err = e as Record<string, unknown>;
-    const cause = objectOr<Record<string, unknown>>(err.cause) || {};
-    const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
-    const code = str(cause.code) || str(err.code) || str(err.errno) || (err.type === 'system' ? '' : str(err.type));
-    const parts = [str(err.message), str(cause.message)].filter((m) => m !== '');
-    let message = parts.join(': ');
-    if (message === '') {
-      const name = str(err.name);
-      const shown = textOf(e);
-      message = shown && shown !== '[object Object]' ? shown : name ? `${name} without a message` : 'the host failed with an object that says nothing';
-    }
-    return { code, message };
-  }
+function describeError(e: unknown): { code: string; message: string } {
+if (e === undefined || e === null) return { code: '', message: `the host failed without a reason (it rejected with ${e === null ? 'null' : 'undefined'})` };
+if (typeof e !== 'object' && typeof e !== 'function') return { code: '', message: textOf(e) || `the host failed with an empty ${typeof e}` };
+const err = e as Record<string, unknown>;
+const cause = objectOr<Record<string, unknown>>(err.cause) || {};
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+const code = str(cause.code) || str(err.code) || str(err.errno) || (err.type === 'system' ? '' : str(err.type));
+const parts = [str(err.message), str(cause.message)].filter((m) => m !== '');
+let message = parts.join(': ');
+if (message === '') {
+const name = str(err.name);
+const shown = textOf(e);
+message = shown && shown !== '[object Object]' ? shown : name ? `${name} without a message` : 'the host failed with an object that says nothing';
+}
+return { code, message };
+}
 
-  function responseHeaders(h: unknown): Pairs {
-    const out: Pairs = [];
-    const o = objectOr<Record<string, unknown>>(h);
-    if (!o) return out;
-    const add = (k: unknown, v: unknown) => {
-      if (v === undefined || v === null || typeof v === 'function') return;
-      out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
-    };
-    try {
-      if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-      else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-      else if (typeof o.get !== 'function') for (const k of Object.keys(o)) add(k, o[k]);
-    } catch (e) {
-      out.length = 0;
-    }
-    if (!out.some((p) => p[0] === 'content-type') && typeof o.get === 'function') {
-      try {
-        add('content-type', (o.get as Fn).call(o, 'content-type'));
-      } catch (e) {
-      }
-    }
-    return out;
-  }
+function responseHeaders(h: unknown): Pairs {
+const out: Pairs = [];
+const o = objectOr<Record<string, unknown>>(h);
+if (!o) return out;
+const add = (k: unknown, v: unknown) => {
+if (v === undefined || v === null || typeof v === 'function') return;
+out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
+};
+try {
+if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
+else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
+else if (typeof o.get !== 'function') for (const k of Object.keys(o)) add(k, o[k]);
+} catch (e) {
+out.length = 0;
+}
+if (!out.some((p) => p[0] === 'content-type') && typeof o.get === 'function') {
+try {
+add('content-type', (o.get as Fn).call(o, 'content-type'));
+} catch (e) {
+}
+}
+return out;
+}
 
-  function moduleFault(message: string): Outcome {
-    return { failure: { code: '', message, timedOut: false, module: true } };
-  }
+function moduleFault(message: string): Outcome {
+return { failure: { code: '', message, timedOut: false, module: true } };
+}
 
-  function bytesOf(v: unknown): Uint8Array | null {
-    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v as ArrayBuffer);
-    return null;
-  }
+function bytesOf(v: unknown): Uint8Array | null {
+if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v as ArrayBuffer);
+return null;
+}
 
-  async function perform(g: Globals, req: WireRequest): Promise<Outcome> {
-    const hostFetch = g.fetch;
-    if (!hostFetch) return moduleFault('this ELMA365 server gives scripts no fetch function');
-    const headers: Record<string, string> = {};
-    for (const [k, v] of req.headers) headers[k] = v;
-    const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
-    if (req.body !== undefined) init.body = req.body;
-    let controller: { signal: unknown; abort(): void } | undefined;
-    let selfTiming: { aborted?: boolean } | undefined;
-    try {
-      if (g.setTimeout && g.AbortController) controller = new (g.AbortController as unknown as new () => { signal: unknown; abort(): void })();
-      if (controller) init.signal = controller.signal;
-      else if (!g.setTimeout && g.AbortSignal && typeof g.AbortSignal.timeout === 'function') init.signal = selfTiming = g.AbortSignal.timeout(req.timeoutMs);
-    } catch (e) {
-      controller = undefined;
-    }
-    const setTimer = g.setTimeout;
-    let timer: unknown;
-    const timedOut = new Promise<Outcome>((resolve) => {
-      if (!setTimer) return;
-      timer = setTimer(() => {
-        if (controller) controller.abort();
-        resolve({ failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } });
-      }, req.timeoutMs);
-    });
-    const work = (async (): Promise<Outcome> => {
-      let r: Record<string, unknown> | undefined;
-      try {
-        r = objectOr<Record<string, unknown>>(await hostFetch(req.url, init));
-      } catch (e) {
-        if (selfTiming && selfTiming.aborted) return { failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } };
-        return { failure: { ...describeError(e), timedOut: false } };
-      }
-      if (!r) return moduleFault("the host's fetch resolved to no response object");
-      const respHeaders = responseHeaders(r.headers);
-      let status = typeof r.status === 'number' ? r.status : typeof r.status === 'string' && /^\d{3}$/.test(r.status) ? Number(r.status) : NaN;
-      let noStatus = false;
-      if (!(status >= 100 && status <= 999)) {
-        if (typeof r.ok !== 'boolean') return moduleFault("the host's fetch response has neither `status` nor `ok`");
-        status = r.ok ? 200 : 500;
-        noStatus = true;
-      }
-      const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
-      const xml = /xml|utf-16/i.test(type);
-      let body: string;
-      try {
-        if ((xml || type === '' || typeof r.text !== 'function') && typeof r.arrayBuffer === 'function') {
-          const bytes = bytesOf(await (r.arrayBuffer as Fn).call(r));
-          if (!bytes) return moduleFault("the host's fetch response's arrayBuffer() gave no bytes");
-          if (xml || utf16(bytes)) {
-            body = latin1(bytes);
-            respHeaders.push(['x-elma365-voip-raw', 'latin1']);
-          } else {
-            body = utf8(bytes);
-          }
-        } else if (typeof r.text === 'function') {
-          body = textOf(await (r.text as Fn).call(r));
-        } else if (typeof r.json === 'function') {
-          body = JSON.stringify(await (r.json as Fn).call(r)) || '';
-        } else {
-          return moduleFault("the host's fetch response has no text(), arrayBuffer() or json()");
-        }
-      } catch (e) {
-        return { failure: { ...describeError(e), timedOut: false } };
-      }
-      const response: Outcome['response'] = { status, headers: respHeaders, body };
-      if (noStatus && response) response.noStatus = true;
-      return { response };
-    })();
-    try {
-      return await Promise.race([work, timedOut]);
-    } catch (e) {
-      return moduleFault(`the fetch adapter failed: ${describeError(e).message}`);
-    } finally {
-      if (timer !== undefined && g.clearTimeout) g.clearTimeout(timer);
-    }
-  }
+async function perform(g: Globals, req: WireRequest): Promise<Outcome> {
+const hostFetch = g.fetch;
+if (!hostFetch) return moduleFault('this ELMA365 server gives scripts no fetch function');
+const headers: Record<string, string> = {};
+for (const [k, v] of req.headers) headers[k] = v;
+const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
+if (req.body !== undefined) init.body = req.body;
+let controller: { signal: unknown; abort(): void } | undefined;
+let selfTiming: { aborted?: boolean } | undefined;
+try {
+if (g.setTimeout && g.AbortController) controller = new (g.AbortController as unknown as new () => { signal: unknown; abort(): void })();
+if (controller) init.signal = controller.signal;
+else if (!g.setTimeout && g.AbortSignal && typeof g.AbortSignal.timeout === 'function') init.signal = selfTiming = g.AbortSignal.timeout(req.timeoutMs);
+} catch (e) {
+controller = undefined;
+}
+const setTimer = g.setTimeout;
+let timer: unknown;
+const timedOut = new Promise<Outcome>((resolve) => {
+if (!setTimer) return;
+timer = setTimer(() => {
+if (controller) controller.abort();
+resolve({ failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } });
+}, req.timeoutMs);
+});
+const work = (async (): Promise<Outcome> => {
+let r: Record<string, unknown> | undefined;
+try {
+r = objectOr<Record<string, unknown>>(await hostFetch(req.url, init));
+} catch (e) {
+if (selfTiming && selfTiming.aborted) return { failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } };
+return { failure: { ...describeError(e), timedOut: false } };
+}
+if (!r) return moduleFault("the host's fetch resolved to no response object");
+const respHeaders = responseHeaders(r.headers);
+let status = typeof r.status === 'number' ? r.status : typeof r.status === 'string' && /^\d{3}$/.test(r.status) ? Number(r.status) : NaN;
+let noStatus = false;
+if (!(status >= 100 && status <= 999)) {
+if (typeof r.ok !== 'boolean') return moduleFault("the host's fetch response has neither `status` nor `ok`");
+status = r.ok ? 200 : 500;
+noStatus = true;
+}
+const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
+const xml = /xml|utf-16/i.test(type);
+let body: string;
+try {
+if ((xml || type === '' || typeof r.text !== 'function') && typeof r.arrayBuffer === 'function') {
+const bytes = bytesOf(await (r.arrayBuffer as Fn).call(r));
+if (!bytes) return moduleFault("the host's fetch response's arrayBuffer() gave no bytes");
+if (xml || utf16(bytes)) {
+body = latin1(bytes);
+respHeaders.push(['x-elma365-voip-raw', 'latin1']);
+} else {
+body = utf8(bytes);
+}
+} else if (typeof r.text === 'function') {
+body = textOf(await (r.text as Fn).call(r));
+} else if (typeof r.json === 'function') {
+body = JSON.stringify(await (r.json as Fn).call(r)) || '';
+} else {
+return moduleFault("the host's fetch response has no text(), arrayBuffer() or json()");
+}
+} catch (e) {
+return { failure: { ...describeError(e), timedOut: false } };
+}
+const response: Outcome['response'] = { status, headers: respHeaders, body };
+if (noStatus && response) response.noStatus = true;
+return { response };
+})();
+try {
+return await Promise.race([work, timedOut]);
+} catch (e) {
+return moduleFault(`the fetch adapter failed: ${describeError(e).message}`);
+} finally {
+if (timer !== undefined && g.clearTimeout) g.clearTimeout(timer);
+}
+}
 
-  function canBound(g: Globals): boolean {
-    return Boolean(g.setTimeout || (g.AbortSignal && typeof g.AbortSignal.timeout === 'function'));
-  }
+function canBound(g: Globals): boolean {
+return Boolean(g.setTimeout || (g.AbortSignal && typeof g.AbortSignal.timeout === 'function'));
+}
 
-  function utf16(b: Uint8Array): boolean {
-    return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0x3c && b[1] === 0) || (b[0] === 0 && b[1] === 0x3c));
-  }
+function utf16(b: Uint8Array): boolean {
+return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0x3c && b[1] === 0) || (b[0] === 0 && b[1] === 0x3c));
+}
 
-  function latin1(bytes: Uint8Array): string {
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
-    return s;
-  }
+function latin1(bytes: Uint8Array): string {
+let s = '';
+for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
+return s;
+}
 
-  function utf8(bytes: Uint8Array): string {
-    let s = '';
-    for (let i = 0; i < bytes.length; i++) s += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-    try {
-      return decodeURIComponent(s);
-    } catch (e) {
-      return latin1(bytes);
-    }
-  }
+function utf8(bytes: Uint8Array): string {
+let s = '';
+for (let i = 0; i < bytes.length; i++) s += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+try {
+return decodeURIComponent(s);
+} catch (e) {
+return latin1(bytes);
+}
+}
 
-  function failed(e: unknown): Promise<never> {
-    const d = describeError(e);
-    return Promise.reject(d.code ? `${d.message} (${d.code})` : d.message);
-  }
+function failed(e: unknown): Promise<never> {
+const d = describeError(e);
+return Promise.reject(d.code ? `${d.message} (${d.code})` : d.message);
+}
 
-  const SEP = '\u0000';
-  const ABSENT = '\u0001';
+const SEP = '\u0000';
+const ABSENT = '\u0001';
 
-  function makeHost(instance: Instance, g: Globals): Elma365VoipCoreHost {
-    const setTimer = g.setTimeout;
-    return {
-      fetch: (request: string) => {
-        try {
-          return perform(g, JSON.parse(request) as WireRequest).then((outcome) => JSON.stringify(outcome), failed);
-        } catch (e) {
-          return failed(e);
-        }
-      },
-      read: async (keys: string) => {
-        try {
-          const values = await Promise.all(keys.split(SEP).map((key) => storageGet(g, key)));
-          return values.map((v) => (v === null || v.indexOf(SEP) >= 0 ? ABSENT : v)).join(SEP);
-        } catch (e) {
-          return failed(e);
-        }
-      },
-      write: async (writes: string) => {
-        try {
-          const parts = writes.split(SEP);
-          for (let i = 0; i + 1 < parts.length; i += 2) await storageSet(g, parts[i], parts[i + 1] === ABSENT ? null : parts[i + 1]);
-          return '';
-        } catch (e) {
-          return failed(e);
-        }
-      },
-      now: () => Date.now(),
-      sleep: (ms: number) => (setTimer ? new Promise<string>((resolve) => { setTimer(() => resolve(''), ms); }) : Promise.resolve('')),
-      nonce: () => Math.floor(Math.random() * 9007199254740990) + 1,
-      panic: (message: string) => {
-        instance.panic = String(message);
-      },
-    };
-  }
+function makeHost(instance: Instance, g: Globals): Elma365VoipCoreHost {
+const setTimer = g.setTimeout;
+return {
+fetch: (request: string) => {
+try {
+return perform(g, JSON.parse(request) as WireRequest).then((outcome) => JSON.stringify(outcome), failed);
+} catch (e) {
+return failed(e);
+}
+},
+read: async (keys: string) => {
+try {
+const values = await Promise.all(keys.split(SEP).map((key) => storageGet(g, key)));
+return values.map((v) => (v === null || v.indexOf(SEP) >= 0 ? ABSENT : v)).join(SEP);
+} catch (e) {
+return failed(e);
+}
+},
+write: async (writes: string) => {
+try {
+const parts = writes.split(SEP);
+for (let i = 0; i + 1 < parts.length; i += 2) await storageSet(g, parts[i], parts[i + 1] === ABSENT ? null : parts[i + 1]);
+return '';
+} catch (e) {
+return failed(e);
+}
+},
+now: () => Date.now(),
+sleep: (ms: number) => (setTimer ? new Promise<string>((resolve) => { setTimer(() => resolve(''), ms); }) : Promise.resolve('')),
+nonce: () => Math.floor(Math.random() * 9007199254740990) + 1,
+panic: (message: string) => {
+instance.panic = String(message);
+},
+};
+}
 
-  interface InFlight { fn: string; reject(e: Error): void }
-  interface Instance { core: Elma365VoipCore | null; inFlight: Set<InFlight>; panic: string }
-  let current: Instance | null = null;
+interface InFlight { fn: string; reject(e: Error): void }
+interface Instance { core: Elma365VoipCore | null; inFlight: Set<InFlight>; panic: string }
+let current: Instance | null = null;
 
-  function wasmBlocked(e: unknown): string | null {
-    const text = describeError(e).message;
-    const missing = __elma365voipCore.wasmMissing();
-    if (!missing && !/wasm code generation|code generation.*disallowed|disallowed by embedder|WebAssembly/i.test(text)) return null;
-    return (
-      `elma365-voip cannot start on this ELMA365 server: ${missing ? 'its scripts have no WebAssembly' : 'WebAssembly is blocked in its script sandbox'}` +
-      `${missing ? '' : ` («${text.slice(0, 200)}»)`}. The module's core is WebAssembly. ` +
-      'Use the build for such servers instead: paste pkg/elma365-voip.nowasm.module.ts in place of this script (README, «Which build to paste»).'
-    );
-  }
+function wasmBlocked(e: unknown): string | null {
+const text = describeError(e).message;
+const missing = __elma365voipCore.wasmMissing();
+if (!missing && !/wasm code generation|code generation.*disallowed|disallowed by embedder|WebAssembly/i.test(text)) return null;
+return (
+`elma365-voip cannot start on this ELMA365 server: ${missing ? 'its scripts have no WebAssembly' : 'WebAssembly is blocked in its script sandbox'}` +
+`${missing ? '' : ` («${text.slice(0, 200)}»)`}. The module's core is WebAssembly. ` +
+'Use the build for such servers instead: paste pkg/elma365-voip.nowasm.module.ts in place of this script (README, «Which build to paste»).'
+);
+}
 
-  function instance(mark?: (phase: string) => void): Instance {
-    if (current === null) {
-      const fresh: Instance = { core: null, inFlight: new Set(), panic: '' };
-      current = fresh;
-      try {
-        fresh.core = __elma365voipCore.instantiate((e: unknown) => trapped(fresh, e), mark);
-      } catch (e) {
-        current = null;
-        const blocked = wasmBlocked(e);
-        if (blocked) throw new Error(blocked);
-        throw new Error(`elma365-voip: internal error while loading the module's core (not a network or PBX problem): ${describeError(e).message}. Please report this text.`);
-      }
-    }
-    return current;
-  }
+function instance(mark?: (phase: string) => void): Instance {
+if (current === null) {
+const fresh: Instance = { core: null, inFlight: new Set(), panic: '' };
+current = fresh;
+try {
+fresh.core = __elma365voipCore.instantiate((e: unknown) => trapped(fresh, e), mark);
+} catch (e) {
+current = null;
+const blocked = wasmBlocked(e);
+if (blocked) throw new Error(blocked);
+throw new Error(`elma365-voip: internal error while loading the module's core (not a network or PBX problem): ${describeError(e).message}. Please report this text.`);
+}
+}
+return current;
+}
 
-  function trapped(dead: Instance, e: unknown): void {
-    if (current === dead) current = null;
-    const reason = dead.panic || describeError(e).message;
-    const calls = Array.from(dead.inFlight);
-    dead.inFlight.clear();
-    for (const c of calls) {
-      c.reject(new Error(`elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`));
-    }
-  }
+function trapped(dead: Instance, e: unknown): void {
+if (current === dead) current = null;
+const reason = dead.panic || describeError(e).message;
+const calls = Array.from(dead.inFlight);
+dead.inFlight.clear();
+for (const c of calls) {
+c.reject(new Error(`elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`));
+}
+}
 
-  const FUNCTIONS: Record<string, string> = {
-    testConnection: 'VoipTestConnection', getMembers: 'VoipGetMembers', generateCall: 'VoipGenerateCall',
-    parseWebhook: 'VoipParseWebhookRequest', getCallLink: 'VoipGetCallLink', onWebhookUpdated: 'VoipOnWebhookUpdated',
-  };
+const FUNCTIONS: Record<string, string> = {
+testConnection: 'VoipTestConnection', getMembers: 'VoipGetMembers', generateCall: 'VoipGenerateCall',
+parseWebhook: 'VoipParseWebhookRequest', getCallLink: 'VoipGetCallLink', onWebhookUpdated: 'VoipOnWebhookUpdated',
+};
 
-  async function run(op: Record<string, unknown>, body?: string, g: Globals = readGlobals()): Promise<unknown> {
-    const inst = instance();
-    if (op.op === 'testConnection' && !canBound(g)) op.unbounded = true;
-    const text = await new Promise<string>((resolve, reject) => {
-      const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
-      inst.inFlight.add(entry);
-      const settle = () => inst.inFlight.delete(entry);
-      let answer: Promise<string>;
-      try {
-        answer = (inst.core as Elma365VoipCore).call(settingsJson(g), JSON.stringify(op), body, makeHost(inst, g));
-      } catch (e) {
-        trapped(inst, e);
-        return;
-      }
-      answer.then((t) => { if (settle()) resolve(t); }, (e) => { if (settle()) trapped(inst, e); });
-    });
-    const out = JSON.parse(text) as { result?: unknown; error?: { kind: string; message: string } };
-    if (out.error) throw new Error(out.error.message);
-    return out.result;
-  }
+async function run(op: Record<string, unknown>, body?: string, g: Globals = readGlobals()): Promise<unknown> {
+const inst = instance();
+if (op.op === 'testConnection' && !canBound(g)) op.unbounded = true;
+const text = await new Promise<string>((resolve, reject) => {
+const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
+inst.inFlight.add(entry);
+const settle = () => inst.inFlight.delete(entry);
+let answer: Promise<string>;
+try {
+answer = (inst.core as Elma365VoipCore).call(settingsJson(g), JSON.stringify(op), body, makeHost(inst, g));
+} catch (e) {
+trapped(inst, e);
+return;
+}
+answer.then((t) => { if (settle()) resolve(t); }, (e) => { if (settle()) trapped(inst, e); });
+});
+const out = JSON.parse(text) as { result?: unknown; error?: { kind: string; message: string } };
+if (out.error) throw new Error(out.error.message);
+return out.result;
+}
 
-  function pairsOf(value: unknown, names: string[] = []): Pairs {
-    const out: Pairs = [];
-    const o = objectOr<Record<string, unknown>>(value);
-    if (!o) return out;
-    const add = (k: unknown, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
-      else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
-    };
-    try {
-      if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-      else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-      else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
-      else for (const k of Object.keys(o)) add(k, o[k]);
-    } catch (e) {
-    }
-    return out;
-  }
+function pairsOf(value: unknown, names: string[] = []): Pairs {
+const out: Pairs = [];
+const o = objectOr<Record<string, unknown>>(value);
+if (!o) return out;
+const add = (k: unknown, v: unknown) => {
+if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
+else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
+};
+try {
+if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
+else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
+else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
+else for (const k of Object.keys(o)) add(k, o[k]);
+} catch (e) {
+}
+return out;
+}
 
-  const WEBHOOK_HEADERS = ['content-type', 'authorization', 'x-client-id', 'x-client-sign'];
+const WEBHOOK_HEADERS = ['content-type', 'authorization', 'x-client-id', 'x-client-sign'];
 
-  const MAX_BODY = 131072;
+const MAX_BODY = 131072;
 
-  function capped(text: string): string {
-    if (text.length <= MAX_BODY) return text;
-    const cut = text.slice(0, MAX_BODY);
-    const last = cut.charCodeAt(cut.length - 1);
-    return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
-  }
+function capped(text: string): string {
+if (text.length <= MAX_BODY) return text;
+const cut = text.slice(0, MAX_BODY);
+const last = cut.charCodeAt(cut.length - 1);
+return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
 
-  function normaliseRequest(request: unknown): { request: Record<string, unknown>; body: string | undefined } {
-    const r = objectOr<Record<string, unknown>>(request) || {};
-    const raw = r.body;
-    let body: string | undefined;
-    let parsed: string | undefined;
-    const bytes = typeof raw === 'string' || raw === undefined || raw === null ? null : bytesOf(raw);
-    const nodeBuffer = objectOr<{ type?: unknown; data?: unknown }>(raw);
-    if (typeof raw === 'string') body = capped(raw);
-    else if (bytes) body = utf8(bytes.subarray(0, MAX_BODY + 4));
-    else if (nodeBuffer && nodeBuffer.type === 'Buffer' && Array.isArray(nodeBuffer.data)) body = utf8(new Uint8Array(nodeBuffer.data.slice(0, MAX_BODY + 4)));
-    else if (raw !== undefined && raw !== null) {
-      parsed = Array.isArray(raw) ? 'array' : typeof raw;
-      if (typeof raw === 'object') {
-        try {
-          body = capped(JSON.stringify(raw) || '');
-        } catch (e) {
-          body = undefined;
-        }
-      }
-    }
-    const normal: Record<string, unknown> = { method: String(r.method || '').toUpperCase(), headers: pairsOf(r.headers, WEBHOOK_HEADERS), query: pairsOf(r.query) };
-    if (parsed) normal.bodyParsed = parsed;
-    return { request: normal, body };
-  }
+function normaliseRequest(request: unknown): { request: Record<string, unknown>; body: string | undefined } {
+const r = objectOr<Record<string, unknown>>(request) || {};
+const raw = r.body;
+let body: string | undefined;
+let parsed: string | undefined;
+const bytes = typeof raw === 'string' || raw === undefined || raw === null ? null : bytesOf(raw);
+const nodeBuffer = objectOr<{ type?: unknown; data?: unknown }>(raw);
+if (typeof raw === 'string') body = capped(raw);
+else if (bytes) body = utf8(bytes.subarray(0, MAX_BODY + 4));
+else if (nodeBuffer && nodeBuffer.type === 'Buffer' && Array.isArray(nodeBuffer.data)) body = utf8(new Uint8Array(nodeBuffer.data.slice(0, MAX_BODY + 4)));
+else if (raw !== undefined && raw !== null) {
+parsed = Array.isArray(raw) ? 'array' : typeof raw;
+if (typeof raw === 'object') {
+try {
+body = capped(JSON.stringify(raw) || '');
+} catch (e) {
+body = undefined;
+}
+}
+}
+const normal: Record<string, unknown> = { method: String(r.method || '').toUpperCase(), headers: pairsOf(r.headers, WEBHOOK_HEADERS), query: pairsOf(r.query) };
+if (parsed) normal.bodyParsed = parsed;
+return { request: normal, body };
+}
 
-  function member(enumObj: Record<string, unknown> | undefined, name: string): unknown {
-    if (!enumObj) return undefined;
-    if (Object.prototype.hasOwnProperty.call(enumObj, name)) return enumObj[name];
-    const key = Object.keys(enumObj).find((k) => k.toLowerCase() === name.toLowerCase());
-    return key === undefined ? undefined : enumObj[key];
-  }
+function member(enumObj: Record<string, unknown> | undefined, name: string): unknown {
+if (!enumObj) return undefined;
+if (Object.prototype.hasOwnProperty.call(enumObj, name)) return enumObj[name];
+const key = Object.keys(enumObj).find((k) => k.toLowerCase() === name.toLowerCase());
+return key === undefined ? undefined : enumObj[key];
+}
 
-  function disposition(g: Globals, name: string): unknown {
-    const m = member(g.disposition, name);
-    return m !== undefined ? m : member(g.disposition, 'Unknown');
-  }
+function disposition(g: Globals, name: string): unknown {
+const m = member(g.disposition, name);
+return m !== undefined ? m : member(g.disposition, 'Unknown');
+}
 
-  function hostResponse(g: Globals, r: { status: number; contentType: string; body: string }): unknown {
-    const plain = { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
-    const HostResponse = g.response as unknown as (new (code?: number) => Record<string, unknown>) | undefined;
-    if (!HostResponse) return plain;
-    let res: Record<string, unknown>;
-    try {
-      res = new HostResponse(r.status);
-    } catch (e) {
-      try {
-        res = new HostResponse();
-      } catch (e2) {
-        return plain;
-      }
-    }
-    const call = (name: string, arg: unknown, arg2?: unknown): boolean => {
-      const f = res[name];
-      if (typeof f !== 'function') return false;
-      const out = arg2 === undefined ? (f as Fn).call(res, arg) : (f as Fn).call(res, arg, arg2);
-      if (typeof out === 'object' && out !== null) res = out as Record<string, unknown>;
-      return true;
-    };
-    try {
-      call('status', r.status);
-      if (!call('header', 'Content-Type', r.contentType)) call('contentType', r.contentType);
-      if (!call('content', r.body)) {
-        let value: unknown = r.body;
-        if (/json/.test(r.contentType)) {
-          try {
-            value = JSON.parse(r.body);
-          } catch (e) {
-            value = r.body;
-          }
-        }
-        if (!call('json', value)) return plain;
-      }
-    } catch (e) {
-      return plain;
-    }
-    return res;
-  }
+function hostResponse(g: Globals, r: { status: number; contentType: string; body: string }): unknown {
+const plain = { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
+const HostResponse = g.response as unknown as (new (code?: number) => Record<string, unknown>) | undefined;
+if (!HostResponse) return plain;
+let res: Record<string, unknown>;
+try {
+res = new HostResponse(r.status);
+} catch (e) {
+try {
+res = new HostResponse();
+} catch (e2) {
+return plain;
+}
+}
+const call = (name: string, arg: unknown, arg2?: unknown): boolean => {
+const f = res[name];
+if (typeof f !== 'function') return false;
+const out = arg2 === undefined ? (f as Fn).call(res, arg) : (f as Fn).call(res, arg, arg2);
+if (typeof out === 'object' && out !== null) res = out as Record<string, unknown>;
+return true;
+};
+try {
+call('status', r.status);
+if (!call('header', 'Content-Type', r.contentType)) call('contentType', r.contentType);
+if (!call('content', r.body)) {
+let value: unknown = r.body;
+if (/json/.test(r.contentType)) {
+try {
+value = JSON.parse(r.body);
+} catch (e) {
+value = r.body;
+}
+}
+if (!call('json', value)) return plain;
+}
+} catch (e) {
+return plain;
+}
+return res;
+}
 
-  interface CoreEvent { event: string; direction: string; disposition: string; srcPhone: string; dstPhone: string; callId: string }
-  interface CoreRecord extends Omit<CoreEvent, 'event'> { call: unknown; duration: number }
-  interface CoreWebhook { event?: CoreEvent; callRecord?: CoreRecord; response: { status: number; contentType: string; body: string } }
+interface CoreEvent { event: string; direction: string; disposition: string; srcPhone: string; dstPhone: string; callId: string }
+interface CoreRecord extends Omit<CoreEvent, 'event'> { call: unknown; duration: number }
+interface CoreWebhook { event?: CoreEvent; callRecord?: CoreRecord; response: { status: number; contentType: string; body: string } }
 
-  function toHost(g: Globals, result: CoreWebhook): Elma365VoipWebhookResult {
-    const out: Elma365VoipWebhookResult = { response: hostResponse(g, result.response) };
-    const e = result.event;
-    if (e) {
-      const kind = member(g.event, e.event);
-      const direction = member(g.direction, e.direction);
-      if (kind !== undefined && direction !== undefined) {
-        out.event = { event: kind, direction, disposition: disposition(g, e.disposition), srcPhone: e.srcPhone, dstPhone: e.dstPhone, callId: e.callId };
-      }
-    }
-    const c = result.callRecord;
-    if (c) {
-      const direction = member(g.direction, c.direction);
-      if (direction !== undefined) {
-        out.callRecord = {
-          call: c.call, callId: c.callId, direction, disposition: disposition(g, c.disposition),
-          srcPhone: c.srcPhone, dstPhone: c.dstPhone, duration: c.duration,
-        };
-      }
-    }
-    return out;
-  }
+function toHost(g: Globals, result: CoreWebhook): Elma365VoipWebhookResult {
+const out: Elma365VoipWebhookResult = { response: hostResponse(g, result.response) };
+const e = result.event;
+if (e) {
+const kind = member(g.event, e.event);
+const direction = member(g.direction, e.direction);
+if (kind !== undefined && direction !== undefined) {
+out.event = { event: kind, direction, disposition: disposition(g, e.disposition), srcPhone: e.srcPhone, dstPhone: e.dstPhone, callId: e.callId };
+}
+}
+const c = result.callRecord;
+if (c) {
+const direction = member(g.direction, c.direction);
+if (direction !== undefined) {
+out.callRecord = {
+call: c.call, callId: c.callId, direction, disposition: disposition(g, c.disposition),
+srcPhone: c.srcPhone, dstPhone: c.dstPhone, duration: c.duration,
+};
+}
+}
+return out;
+}
 
-  return {
-    run,
-    parseWebhook: async (request: unknown): Promise<Elma365VoipWebhookResult> => {
-      const normal = normaliseRequest(request);
-      const g = readGlobals();
-      return toHost(g, (await run({ op: 'parseWebhook', request: normal.request }, normal.body, g)) as CoreWebhook);
-    },
-    warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as Elma365VoipCore).version(),
-    settingsSchema: (): unknown => JSON.parse((instance().core as Elma365VoipCore).settingsSchema()),
-  };
+return {
+run,
+parseWebhook: async (request: unknown): Promise<Elma365VoipWebhookResult> => {
+const normal = normaliseRequest(request);
+const g = readGlobals();
+return toHost(g, (await run({ op: 'parseWebhook', request: normal.request }, normal.body, g)) as CoreWebhook);
+},
+warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as Elma365VoipCore).version(),
+settingsSchema: (): unknown => JSON.parse((instance().core as Elma365VoipCore).settingsSchema()),
+};
 })(Promise, JSON, Object, String, Date, Error, Array);
 
 interface Elma365VoipWebhookResult {
-  event?: { event: unknown; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; callId: string };
-  callRecord?: { call: unknown; callId: string; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; duration: number };
-  response?: unknown;
+event?: { event: unknown; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; callId: string };
+callRecord?: { call: unknown; callId: string; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; duration: number };
+response?: unknown;
 }
 interface Elma365VoipCoreHost {
-  fetch(request: string): Promise<string>;
-  read(keys: string): Promise<string>;
-  write(writes: string): Promise<string>;
-  now(): number;
-  sleep(ms: number): Promise<string>;
-  nonce(): number;
-  panic(message: string): void;
+fetch(request: string): Promise<string>;
+read(keys: string): Promise<string>;
+write(writes: string): Promise<string>;
+now(): number;
+sleep(ms: number): Promise<string>;
+nonce(): number;
+panic(message: string): void;
 }
 interface Elma365VoipCore {
-  call(settings: string, op: string, body: string | undefined, host: Elma365VoipCoreHost): Promise<string>;
-  settingsSchema(): string;
-  version(): string;
+call(settings: string, op: string, body: string | undefined, host: Elma365VoipCoreHost): Promise<string>;
+settingsSchema(): string;
+version(): string;
 }
 
 async function VoipTestConnection(): Promise<VoipTestConnectionResult> {
-  try {
-    return (await __elma365voip.run({ op: 'testConnection' })) as VoipTestConnectionResult;
-  } catch (e) {
-    return { success: false, failReason: e instanceof Error ? e.message : String(e) };
-  }
+try {
+return (await __elma365voip.run({ op: 'testConnection' })) as VoipTestConnectionResult;
+} catch (e) {
+return { success: false, failReason: e instanceof Error ? e.message : String(e) };
+}
 }
 
 async function VoipGetMembers(): Promise<VoipMember[]> {
-  return (await __elma365voip.run({ op: 'getMembers' })) as VoipMember[];
+return (await __elma365voip.run({ op: 'getMembers' })) as VoipMember[];
 }
 
 async function VoipGenerateCall(srcPhone: string, dstPhone: string): Promise<void> {
-  await __elma365voip.run({ op: 'generateCall', src: String(srcPhone || ''), dst: String(dstPhone || '') });
+await __elma365voip.run({ op: 'generateCall', src: String(srcPhone || ''), dst: String(dstPhone || '') });
 }
 
 async function VoipParseWebhookRequest(request: FetchRequest): Promise<VoipWebhookParseResult> {
-  return (await __elma365voip.parseWebhook(request)) as unknown as VoipWebhookParseResult;
+return (await __elma365voip.parseWebhook(request)) as unknown as VoipWebhookParseResult;
 }
 
 async function VoipGetCallLink(callData: any): Promise<string> {
-  return (await __elma365voip.run({ op: 'getCallLink', callData: callData === undefined ? null : callData })) as string;
+return (await __elma365voip.run({ op: 'getCallLink', callData: callData === undefined ? null : callData })) as string;
 }
 
 async function VoipOnWebhookUpdated(webhookUrl: string): Promise<void> {
-  await __elma365voip.run({ op: 'onWebhookUpdated', url: String(webhookUrl || '') });
+await __elma365voip.run({ op: 'onWebhookUpdated', url: String(webhookUrl || '') });
 }

@@ -158,7 +158,7 @@ function typedGlue(glue, { allVars = true } = {}) {
   let out = glue;
   for (const [at, text] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + text + out.slice(at);
   const named = new RegExp(`(^|[^.\\w$])(${GLUE_HOST_GLOBALS.join('|')})(?![\\w$])`);
-  return out.split('\n').map((line) => (named.test(line) ? `// @ts-ignore: a host global, declared by the host or not\n${line}` : line)).join('\n');
+  return out.split('\n').map((line) => (named.test(line) ? `// @ts-ignore\n${line}` : line)).join('\n');
 }
 
 /** The generated glue without its comment lines and indentation (about a third of its size; it is not read). */
@@ -243,7 +243,7 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const packed = await deflate(wasm);
   const unpackerText = z85(unpacker);
   const packedText = z85(packed);
-  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8');
+  const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
   const shim = shimText();
   const header = moduleHeader(wasm.length);
@@ -326,7 +326,7 @@ function bundleNoWasm(glueFile, wasmFile, out) {
   if (ret < 0) throw new Error('wasm2js output changed shape: no retasmFunc');
   js = lines.slice(1, ret).map((l) => l.trim()).filter((l) => l !== '' && !/^\/\/|^\/\*\*.*\*\/$/.test(l)).join('\n');
   if (/\beval\(|\bFunction\(|WebAssembly/.test(js)) throw new Error('the wasm2js core uses eval, Function or WebAssembly');
-  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0];
+  const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0]);
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'), true);
   const builtins = CORE_BUILTINS.filter(([n]) => n !== 'WebAssembly');
   const text = `${moduleHeader(fs.readFileSync(wasmFile).length)}
@@ -432,13 +432,19 @@ const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 /** The arguments of the core's IIFE: a builtin by name; a host global read with `typeof`, under a @ts-ignore. */
 function hostArgs(names) {
   return names.map((n) => (HOST_GLOBALS.includes(n)
-    ? `// @ts-ignore: a host global, declared by the host or not\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
+    ? `// @ts-ignore\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
     : n)).join(',\n  ');
 }
 
-/** js-glue/shim.ts as bundled: its whole-line comments dropped (its @ts-ignore lines kept). */
+/**
+ * js-glue/shim.ts as bundled: its whole-line comments dropped (its @ts-ignore lines kept) and its lines
+ * unindented, like the glue's (2.5 KB of the 200,000 B budget; js-glue/ keeps both). The build refuses a
+ * template literal that spans lines, whose text the unindenting would change.
+ */
 function shimText() {
-  return withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8').replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
+  const text = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8').replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
+  if (text.split('\n').some((line) => (line.split('`').length - 1) % 2 === 1)) throw new Error('js-glue/shim.ts has a template literal over several lines');
+  return text.split('\n').map((line) => line.trimStart()).join('\n');
 }
 
 /** js-glue/header.txt with the version and the core's size. */
