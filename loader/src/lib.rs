@@ -77,7 +77,10 @@ impl Huffman {
             code |= input.bits(1)? as i32;
             let count = i32::from(self.count[len]);
             if code - count < first {
-                return self.symbol.get((index + code - first) as usize).map(|&s| usize::from(s));
+                return self
+                    .symbol
+                    .get((index + code - first) as usize)
+                    .map(|&s| usize::from(s));
             }
             index += count;
             first = (first + count) << 1;
@@ -88,21 +91,24 @@ impl Huffman {
 }
 
 const LEN_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163,
-    195, 227, 258,
+    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
+    163, 195, 227, 258,
 ];
 const LEN_EXTRA: [u8; 29] = [
     0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
 ];
 const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049,
-    3073, 4097, 6145, 8193, 12289, 16385, 24577,
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
+    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
 ];
 const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
 ];
 /// The order in which a dynamic block sends its code-length code lengths.
-const ORDER: [u8; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+const ORDER: [u8; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
 
 /// The inflater's output: a buffer it writes from the start.
 struct Output<'a> {
@@ -128,9 +134,11 @@ fn codes(input: &mut Input, out: &mut Output, lit: &Huffman, dist: &Huffman) -> 
             return Some(());
         } else {
             let i = sym - 257;
-            let len = usize::from(*LEN_BASE.get(i)?) + input.bits(u32::from(LEN_EXTRA[i]))? as usize;
+            let len =
+                usize::from(*LEN_BASE.get(i)?) + input.bits(u32::from(LEN_EXTRA[i]))? as usize;
             let d = dist.decode(input)?;
-            let back = usize::from(*DIST_BASE.get(d)?) + input.bits(u32::from(DIST_EXTRA[d]))? as usize;
+            let back =
+                usize::from(*DIST_BASE.get(d)?) + input.bits(u32::from(DIST_EXTRA[d]))? as usize;
             let from = out.len.checked_sub(back)?;
             for k in 0..len {
                 let b = *out.data.get(from + k)?;
@@ -158,7 +166,10 @@ fn dynamic(input: &mut Input) -> Option<(Huffman, Huffman)> {
         let sym = lencode.decode(input)?;
         let (value, times) = match sym {
             0..=15 => (sym as u8, 1),
-            16 => (*lengths.get(i.checked_sub(1)?)?, 3 + input.bits(2)? as usize),
+            16 => (
+                *lengths.get(i.checked_sub(1)?)?,
+                3 + input.bits(2)? as usize,
+            ),
             17 => (0, 3 + input.bits(3)? as usize),
             _ => (0, 11 + input.bits(7)? as usize),
         };
