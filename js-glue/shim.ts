@@ -182,19 +182,27 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return { code, message };
   }
 
-  /** The response's headers as lowercased pairs: from a WHATWG Headers, a Map, a `get()`-only object, a plain object, or none. */
+  /**
+   * Calls `add(name, value)` for each pair of a WHATWG Headers, a Map or URLSearchParams (forEach), an object
+   * with entries(), a get()-only object (asked for `names`), or a plain object.
+   */
+  function eachPair(o: Record<string, unknown>, names: string[], add: (k: unknown, v: unknown) => void): void {
+    if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
+    else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
+    else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
+    else for (const k of Object.keys(o)) add(k, o[k]);
+  }
+
+  /** The response's headers as lowercased pairs, from any shape eachPair reads, or none; the content type by get() when the rest fails. */
   function responseHeaders(h: unknown): Pairs {
     const out: Pairs = [];
     const o = objectOr<Record<string, unknown>>(h);
     if (!o) return out;
     const add = (k: unknown, v: unknown) => {
-      if (v === undefined || v === null || typeof v === 'function') return;
-      out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
+      if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
     };
     try {
-      if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-      else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-      else if (typeof o.get !== 'function') for (const k of Object.keys(o)) add(k, o[k]);
+      eachPair(o, ['content-type'], add);
     } catch (e) {
       out.length = 0;
     }
@@ -468,20 +476,16 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return out.result;
   }
 
-  /** Name/value pairs from a Record (values may be arrays), a Map, a Headers-like object or URLSearchParams. */
+  /** Name/value pairs (a value may be an array of them) from any shape eachPair reads; what could be read when it fails. */
   function pairsOf(value: unknown, names: string[] = []): Pairs {
     const out: Pairs = [];
     const o = objectOr<Record<string, unknown>>(value);
     if (!o) return out;
-    const add = (k: unknown, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
-      else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
-    };
     try {
-      if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-      else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-      else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
-      else for (const k of Object.keys(o)) add(k, o[k]);
+      eachPair(o, names, (k, v) => {
+        if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
+        else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
+      });
     } catch (e) {
       // What could be read is kept.
     }

@@ -662,18 +662,22 @@ message = shown && shown !== '[object Object]' ? shown : name ? `${name} without
 return { code, message };
 }
 
+function eachPair(o: Record<string, unknown>, names: string[], add: (k: unknown, v: unknown) => void): void {
+if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
+else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
+else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
+else for (const k of Object.keys(o)) add(k, o[k]);
+}
+
 function responseHeaders(h: unknown): Pairs {
 const out: Pairs = [];
 const o = objectOr<Record<string, unknown>>(h);
 if (!o) return out;
 const add = (k: unknown, v: unknown) => {
-if (v === undefined || v === null || typeof v === 'function') return;
-out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
+if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
 };
 try {
-if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-else if (typeof o.get !== 'function') for (const k of Object.keys(o)) add(k, o[k]);
+eachPair(o, ['content-type'], add);
 } catch (e) {
 out.length = 0;
 }
@@ -913,15 +917,11 @@ function pairsOf(value: unknown, names: string[] = []): Pairs {
 const out: Pairs = [];
 const o = objectOr<Record<string, unknown>>(value);
 if (!o) return out;
-const add = (k: unknown, v: unknown) => {
+try {
+eachPair(o, names, (k, v) => {
 if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
 else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
-};
-try {
-if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
-else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
-else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
-else for (const k of Object.keys(o)) add(k, o[k]);
+});
 } catch (e) {
 }
 return out;
