@@ -39,6 +39,18 @@ impl Input<'_> {
         self.held -= n;
         Some(v)
     }
+
+    /// Loads whole bytes while at least one more fits (at the end of the data, fewer).
+    fn fill(&mut self) {
+        while self.held <= 24 {
+            let Some(&b) = self.data.get(self.at) else {
+                return;
+            };
+            self.at += 1;
+            self.acc |= u32::from(b) << self.held;
+            self.held += 8;
+        }
+    }
 }
 
 /// A canonical Huffman code: how many codes of each length, and the symbols in code order.
@@ -72,9 +84,16 @@ impl Huffman {
     }
 
     fn decode(&self, input: &mut Input) -> Option<usize> {
+        // A code is at most 15 bits: load them at once, then take them one by one from the accumulator.
+        input.fill();
         let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
         for len in 1..=MAX_BITS {
-            code |= input.bits(1)? as i32;
+            if input.held == 0 {
+                return None;
+            }
+            code |= (input.acc & 1) as i32;
+            input.acc >>= 1;
+            input.held -= 1;
             let count = i32::from(self.count[len]);
             if code - count < first {
                 return self
@@ -214,9 +233,11 @@ fn inflate(data: &[u8], out: &mut [u8]) -> Option<usize> {
         let last = input.bits(1)?;
         match input.bits(2)? {
             0 => {
-                // Stored: the rest of this byte is dropped; LEN, its complement, then the bytes.
-                input.acc = 0;
-                input.held = 0;
+                // Stored: the rest of this byte is dropped (whole bytes already loaded stay); LEN, its
+                // complement, then the bytes.
+                let partial = input.held % 8;
+                input.acc >>= partial;
+                input.held -= partial;
                 let len = input.bits(16)?;
                 if input.bits(16)? != !len & 0xffff {
                     return None;
