@@ -1,16 +1,28 @@
-/// <reference path="./host.d.ts" />
-// The ELMA365 shim: host adapters (fetch with its timeout, storage, enums, HttpResponse) and the six
-// contract functions, one line each. The Rust core (src/wasm.rs) decides everything: each contract
-// function is one async call into it, and it awaits the host object built here.
+// The ELMA365 shim: host adapters (fetch with its timeout, storage, enums, HttpResponse, the webhook
+// request) and the six contract functions, one line each. The Rust core (src/wasm.rs) decides
+// everything: each contract function is one async call into it, and it awaits the host object built
+// here. What the adapters accept from each host object is the host contract in ARCHITECTURE.md
+// («The host contract»); every shape it allows is taken here and nowhere else.
+//
+// The script type-checks with `tsc --strict` against ELMA365's documented declarations only (the
+// contract's types in the six signatures; tests/fixtures/elma365/globals.d.ts): it declares no global
+// name, its other types are its own (Elma365Voip…), and it reads each host global in one place
+// (hostGlobals) with a `@ts-ignore`, because a host may declare that name or not.
 
 /** The shim's internals, reachable by tests and the sandbox as `__elma365voip`. */
 const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object: ObjectConstructor, String: StringConstructor, Date: DateConstructor, Error: ErrorConstructor, Array: ArrayConstructor) {
   // The builtins above are parameters so that each use is a local read, not a global one (see Globals).
   type Pairs = Array<[string, string]>;
+  type Fn = (...args: any[]) => any;
   interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
   interface Outcome {
-    response?: { status: number; headers: Pairs; body: string };
-    failure?: { code: string; message: string; timedOut: boolean };
+    response?: { status: number; headers: Pairs; body: string; noStatus?: boolean };
+    failure?: { code: string; message: string; timedOut: boolean; module?: boolean };
+  }
+  interface HostStorage {
+    getItem(key: string): unknown;
+    setItem(key: string, value: string): unknown;
+    removeItem?(key: string): unknown;
   }
   /** Storage used when the host has none (tests and the sandbox without Namespace.storage). */
   const memoryStorage: Record<string, string> = {};
@@ -25,33 +37,93 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     event: Record<string, unknown> | undefined;
     direction: Record<string, unknown> | undefined;
     disposition: Record<string, unknown> | undefined;
-    response: (new () => HostHttpResponse) | undefined;
+    response: Fn | undefined;
+    fetch: Fn | undefined;
+    setTimeout: Fn | undefined;
+    clearTimeout: Fn | undefined;
+    AbortController: Fn | undefined;
+    AbortSignal: { timeout?: Fn } | undefined;
+  }
+
+  /** A host object, or undefined when it is not an object (or function) at all. */
+  function objectOr<T>(v: unknown): T | undefined {
+    return (typeof v === 'object' || typeof v === 'function') && v !== null ? (v as T) : undefined;
+  }
+  function fnOr(v: unknown): Fn | undefined {
+    return typeof v === 'function' ? (v as Fn) : undefined;
+  }
+
+  /**
+   * Every host global the shim uses, read by its bare name (a host may pass them as variables of a
+   * wrapper function, not as properties of the global object), each guarded by `typeof` so that a
+   * missing one is undefined. None of these names is declared by this script: each line tells the
+   * type checker to accept it whether the host declares it or not.
+   */
+  function hostGlobals(): Record<string, unknown> {
+    return {
+      // @ts-ignore
+      Namespace: typeof Namespace === 'undefined' ? undefined : Namespace,
+      // @ts-ignore
+      VoipWebhookEvent: typeof VoipWebhookEvent === 'undefined' ? undefined : VoipWebhookEvent,
+      // @ts-ignore
+      VoipCallDirection: typeof VoipCallDirection === 'undefined' ? undefined : VoipCallDirection,
+      // @ts-ignore
+      VoipCallDisposition: typeof VoipCallDisposition === 'undefined' ? undefined : VoipCallDisposition,
+      // @ts-ignore
+      HttpResponse: typeof HttpResponse === 'undefined' ? undefined : HttpResponse,
+      // @ts-ignore
+      fetch: typeof fetch === 'undefined' ? undefined : fetch,
+      // @ts-ignore
+      setTimeout: typeof setTimeout === 'undefined' ? undefined : setTimeout,
+      // @ts-ignore
+      clearTimeout: typeof clearTimeout === 'undefined' ? undefined : clearTimeout,
+      // @ts-ignore
+      AbortController: typeof AbortController === 'undefined' ? undefined : AbortController,
+      // @ts-ignore
+      AbortSignal: typeof AbortSignal === 'undefined' ? undefined : AbortSignal,
+    };
   }
 
   function readGlobals(): Globals {
-    const ns = typeof Namespace !== 'undefined' && Namespace ? Namespace : undefined;
+    const h = hostGlobals();
+    const ns = objectOr<{ storage?: unknown; params?: { data?: unknown } }>(h.Namespace);
+    const params = ns ? objectOr<{ data?: unknown }>(ns.params) : undefined;
+    const storage = ns ? objectOr<HostStorage>(ns.storage) : undefined;
     return {
-      storage: ns && ns.storage ? ns.storage : undefined,
-      data: ns && ns.params ? ns.params.data : {},
-      event: typeof VoipWebhookEvent !== 'undefined' ? VoipWebhookEvent : undefined,
-      direction: typeof VoipCallDirection !== 'undefined' ? VoipCallDirection : undefined,
-      disposition: typeof VoipCallDisposition !== 'undefined' ? VoipCallDisposition : undefined,
-      response: typeof HttpResponse !== 'undefined' ? HttpResponse : undefined,
+      storage: storage && typeof storage.getItem === 'function' && typeof storage.setItem === 'function' ? storage : undefined,
+      data: params ? params.data : {},
+      event: objectOr<Record<string, unknown>>(h.VoipWebhookEvent),
+      direction: objectOr<Record<string, unknown>>(h.VoipCallDirection),
+      disposition: objectOr<Record<string, unknown>>(h.VoipCallDisposition),
+      response: fnOr(h.HttpResponse),
+      fetch: fnOr(h.fetch),
+      setTimeout: fnOr(h.setTimeout),
+      clearTimeout: fnOr(h.clearTimeout),
+      AbortController: fnOr(h.AbortController),
+      AbortSignal: objectOr<{ timeout?: Fn }>(h.AbortSignal),
     };
   }
 
   function settingsJson(g: Globals): string {
     try {
-      return JSON.stringify(g.data || {});
+      return JSON.stringify(g.data || {}) || '{}';
     } catch (e) {
       return '{}';
     }
   }
 
+  /**
+   * What the module writes in place of a removed value when the host's storage has no `removeItem`
+   * (or it fails): an empty value may be refused, and this one reads back as absent.
+   */
+  const TOMBSTONE = '(deleted)';
+
   async function storageGet(g: Globals, key: string): Promise<string | null> {
     const s = g.storage;
-    const v = s ? await s.getItem(key) : memoryStorage[key];
-    return typeof v === 'string' && v !== '' ? v : null;
+    const v: unknown = s ? await s.getItem(key) : memoryStorage[key];
+    // A missing key may read as undefined, null or ''; a storage that parses JSON may hand back an object.
+    const text = typeof v === 'string' ? v : v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return text === '' || text === TOMBSTONE ? null : text;
   }
 
   async function storageSet(g: Globals, key: string, value: string | null): Promise<void> {
@@ -59,66 +131,198 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     if (!s) {
       if (value === null) delete memoryStorage[key];
       else memoryStorage[key] = value;
-    } else if (value === null && typeof s.removeItem === 'function') {
-      await s.removeItem(key);
-    } else {
-      await s.setItem(key, value === null ? '' : value);
+      return;
+    }
+    if (value !== null) {
+      await s.setItem(key, value);
+      return;
+    }
+    if (typeof s.removeItem === 'function') {
+      try {
+        await s.removeItem(key);
+        return;
+      } catch (e) {
+        // Fall back to the tombstone below.
+      }
+    }
+    await s.setItem(key, TOMBSTONE);
+  }
+
+  /** The text of a value a host threw or rejected with, whatever it is. */
+  function textOf(v: unknown): string {
+    if (typeof v === 'string') return v;
+    if (v === undefined || v === null) return '';
+    if (typeof v !== 'object') return String(v);
+    try {
+      const json = JSON.stringify(v);
+      return json === '{}' || json === undefined ? String(v) : json.slice(0, 300);
+    } catch (e) {
+      return '';
     }
   }
 
-  /** The error's code and message, from the error itself or its `cause` (undici nests them). */
+  /**
+   * A host's error as a code and a message: from an Error, its `cause` (undici nests them), a plain
+   * object with `message`/`code`/`type`/`errno`/`name`, a string, or nothing at all.
+   */
   function describeError(e: unknown): { code: string; message: string } {
-    const err = (e || {}) as { code?: unknown; errno?: unknown; type?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-    const cause = err.cause || {};
-    const code = String(cause.code || err.code || err.errno || (err.type === 'system' ? '' : err.type) || '');
-    const parts = [err.message, cause.message].filter((m) => typeof m === 'string' && m !== '') as string[];
-    return { code, message: parts.join(': ') || String(e) };
+    if (e === undefined || e === null) return { code: '', message: `the host failed without a reason (it rejected with ${e === null ? 'null' : 'undefined'})` };
+    if (typeof e !== 'object' && typeof e !== 'function') return { code: '', message: textOf(e) || `the host failed with an empty ${typeof e}` };
+    const err = e as Record<string, unknown>;
+    const cause = objectOr<Record<string, unknown>>(err.cause) || {};
+    const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+    const code = str(cause.code) || str(err.code) || str(err.errno) || (err.type === 'system' ? '' : str(err.type));
+    const parts = [str(err.message), str(cause.message)].filter((m) => m !== '');
+    let message = parts.join(': ');
+    if (message === '') {
+      const name = str(err.name);
+      const shown = textOf(e);
+      message = shown && shown !== '[object Object]' ? shown : name ? `${name} without a message` : 'the host failed with an object that says nothing';
+    }
+    return { code, message };
+  }
+
+  /**
+   * Calls `add(name, value)` for each pair of a WHATWG Headers, a Map or URLSearchParams (forEach), an object
+   * with entries(), a get()-only object (asked for `names`), or a plain object.
+   */
+  function eachPair(o: Record<string, unknown>, names: string[], add: (k: unknown, v: unknown) => void): void {
+    if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
+    else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
+    else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
+    else for (const k of Object.keys(o)) add(k, o[k]);
+  }
+
+  /** The response's headers as lowercased pairs, from any shape eachPair reads, or none; the content type by get() when the rest fails. */
+  function responseHeaders(h: unknown): Pairs {
+    const out: Pairs = [];
+    const o = objectOr<Record<string, unknown>>(h);
+    if (!o) return out;
+    const add = (k: unknown, v: unknown) => {
+      if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
+    };
+    try {
+      eachPair(o, ['content-type'], add);
+    } catch (e) {
+      out.length = 0;
+    }
+    if (!out.some((p) => p[0] === 'content-type') && typeof o.get === 'function') {
+      try {
+        add('content-type', (o.get as Fn).call(o, 'content-type'));
+      } catch (e) {
+        // The content type stays unknown.
+      }
+    }
+    return out;
+  }
+
+  /** A failure that is the module's own doing (or the host's fetch lacking a documented member), never the network's. */
+  function moduleFault(message: string): Outcome {
+    return { failure: { code: '', message, timedOut: false, module: true } };
+  }
+
+  /** Bytes from whatever a host hands as binary: an ArrayBuffer or a view of one, from any realm. */
+  function bytesOf(v: unknown): Uint8Array | null {
+    if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return new Uint8Array(v as ArrayBuffer);
+    return null;
   }
 
   /**
    * Performs one request with the host's fetch, under the step's timeout. The timeout is enforced
-   * here (Node 14 has no AbortController, and the host's fetch polyfill may ignore a signal); the
-   * polyfill's own `timeout` option and an AbortSignal are passed as well where they exist.
+   * here with `setTimeout` (Node 14 has no AbortController, and the host's fetch polyfill may ignore a
+   * signal); the polyfill's own `timeout` option and an AbortSignal are passed as well where they exist.
    */
-  async function perform(req: WireRequest): Promise<Outcome> {
+  async function perform(g: Globals, req: WireRequest): Promise<Outcome> {
+    const hostFetch = g.fetch;
+    if (!hostFetch) return moduleFault('this ELMA365 server gives scripts no fetch function');
     const headers: Record<string, string> = {};
     for (const [k, v] of req.headers) headers[k] = v;
-    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
     const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
     if (req.body !== undefined) init.body = req.body;
-    if (controller) init.signal = controller.signal;
+    let controller: { signal: unknown; abort(): void } | undefined;
+    /** A signal that aborts by itself after the timeout (AbortSignal.timeout), on a host without timers. */
+    let selfTiming: { aborted?: boolean } | undefined;
+    try {
+      if (g.setTimeout && g.AbortController) controller = new (g.AbortController as unknown as new () => { signal: unknown; abort(): void })();
+      if (controller) init.signal = controller.signal;
+      else if (!g.setTimeout && g.AbortSignal && typeof g.AbortSignal.timeout === 'function') init.signal = selfTiming = g.AbortSignal.timeout(req.timeoutMs);
+    } catch (e) {
+      controller = undefined;
+    }
+    const setTimer = g.setTimeout;
     let timer: unknown;
     const timedOut = new Promise<Outcome>((resolve) => {
-      if (typeof setTimeout !== 'function') return;
-      timer = setTimeout(() => {
+      if (!setTimer) return;
+      timer = setTimer(() => {
         if (controller) controller.abort();
         resolve({ failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } });
       }, req.timeoutMs);
     });
     const work = (async (): Promise<Outcome> => {
+      let r: Record<string, unknown> | undefined;
       try {
-        const r = await fetch(req.url, init);
-        const respHeaders: Pairs = [];
-        r.headers.forEach((value, key) => respHeaders.push([String(key).toLowerCase(), String(value)]));
-        const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
-        let body: string;
-        if (/xml|utf-16/i.test(type) && typeof r.arrayBuffer === 'function') {
-          // XML may be UTF-16 (Oktell): pass the bytes as Latin-1 and let the core decode them.
-          body = latin1(new Uint8Array(await r.arrayBuffer()));
-          respHeaders.push(['x-elma365-voip-raw', 'latin1']);
-        } else {
-          body = await r.text();
-        }
-        return { response: { status: r.status, headers: respHeaders, body } };
+        r = objectOr<Record<string, unknown>>(await hostFetch(req.url, init));
       } catch (e) {
+        if (selfTiming && selfTiming.aborted) return { failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } };
         return { failure: { ...describeError(e), timedOut: false } };
       }
+      if (!r) return moduleFault("the host's fetch resolved to no response object");
+      const respHeaders = responseHeaders(r.headers);
+      let status = typeof r.status === 'number' ? r.status : typeof r.status === 'string' && /^\d{3}$/.test(r.status) ? Number(r.status) : NaN;
+      let noStatus = false;
+      if (!(status >= 100 && status <= 999)) {
+        if (typeof r.ok !== 'boolean') return moduleFault("the host's fetch response has neither `status` nor `ok`");
+        status = r.ok ? 200 : 500;
+        noStatus = true;
+      }
+      const type = (respHeaders.find((h) => h[0] === 'content-type') || ['', ''])[1];
+      const xml = /xml|utf-16/i.test(type);
+      let body: string;
+      try {
+        // The bytes when the answer may be XML (which may be UTF-16) or its type is unknown, or when there is no text().
+        if ((xml || type === '' || typeof r.text !== 'function') && typeof r.arrayBuffer === 'function') {
+          const bytes = bytesOf(await (r.arrayBuffer as Fn).call(r));
+          if (!bytes) return moduleFault("the host's fetch response's arrayBuffer() gave no bytes");
+          if (xml || utf16(bytes)) {
+            // Pass the bytes as Latin-1 and let the core decode them (src/oktell/xml.rs).
+            body = latin1(bytes);
+            respHeaders.push(['x-elma365-voip-raw', 'latin1']);
+          } else {
+            body = utf8(bytes);
+          }
+        } else if (typeof r.text === 'function') {
+          body = textOf(await (r.text as Fn).call(r));
+        } else if (typeof r.json === 'function') {
+          body = JSON.stringify(await (r.json as Fn).call(r)) || '';
+        } else {
+          return moduleFault("the host's fetch response has no text(), arrayBuffer() or json()");
+        }
+      } catch (e) {
+        // The answer broke off while its body was read: the network's, not the module's.
+        return { failure: { ...describeError(e), timedOut: false } };
+      }
+      const response: Outcome['response'] = { status, headers: respHeaders, body };
+      if (noStatus && response) response.noStatus = true;
+      return { response };
     })();
     try {
       return await Promise.race([work, timedOut]);
+    } catch (e) {
+      return moduleFault(`the fetch adapter failed: ${describeError(e).message}`);
     } finally {
-      if (timer !== undefined && typeof clearTimeout === 'function') clearTimeout(timer);
+      if (timer !== undefined && g.clearTimeout) g.clearTimeout(timer);
     }
+  }
+
+  /** Whether a request can be bounded in time here: a timer, or a signal that times out by itself. */
+  function canBound(g: Globals): boolean {
+    return Boolean(g.setTimeout || (g.AbortSignal && typeof g.AbortSignal.timeout === 'function'));
+  }
+
+  /** Whether bytes look like UTF-16 text: a byte-order mark, or `<` next to a zero byte. */
+  function utf16(b: Uint8Array): boolean {
+    return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0x3c && b[1] === 0) || (b[0] === 0 && b[1] === 0x3c));
   }
 
   /** Bytes as a string of one Latin-1 character per byte (the core turns it back into bytes). */
@@ -126,6 +330,17 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     let s = '';
     for (let i = 0; i < bytes.length; i += 8192) s += String.fromCharCode.apply(null, Array.from(bytes.subarray(i, i + 8192)));
     return s;
+  }
+
+  /** UTF-8 bytes as text, without depending on a host TextDecoder; bytes that are not UTF-8 come as Latin-1. */
+  function utf8(bytes: Uint8Array): string {
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) s += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
+    try {
+      return decodeURIComponent(s);
+    } catch (e) {
+      return latin1(bytes);
+    }
   }
 
   /** A storage or adapter failure as the text the core quotes (a rejection the core reads as a string). */
@@ -142,11 +357,12 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    * The host the core awaits (see src/wasm.rs): text in, a promise of text out. None of its
    * methods throws: a failure is a rejection with a message, which the core reports.
    */
-  function makeHost(instance: Instance, g: Globals): CoreHost {
+  function makeHost(instance: Instance, g: Globals): Elma365VoipCoreHost {
+    const setTimer = g.setTimeout;
     return {
       fetch: (request: string) => {
         try {
-          return perform(JSON.parse(request) as WireRequest).then((outcome) => JSON.stringify(outcome), failed);
+          return perform(g, JSON.parse(request) as WireRequest).then((outcome) => JSON.stringify(outcome), failed);
         } catch (e) {
           return failed(e);
         }
@@ -172,7 +388,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       },
       now: () => Date.now(),
       // The settling of a claim on a call's end (src/callstore.rs); at once on a host without timers.
-      sleep: (ms: number) => (typeof setTimeout === 'function' ? new Promise<string>((resolve) => { setTimeout(() => resolve(''), ms); }) : Promise.resolve('')),
+      sleep: (ms: number) => (setTimer ? new Promise<string>((resolve) => { setTimer(() => resolve(''), ms); }) : Promise.resolve('')),
       nonce: () => Math.floor(Math.random() * 9007199254740990) + 1,
       panic: (message: string) => {
         instance.panic = String(message);
@@ -181,8 +397,24 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   }
 
   interface InFlight { fn: string; reject(e: Error): void }
-  interface Instance { core: CoreInstance | null; inFlight: Set<InFlight>; panic: string }
+  interface Instance { core: Elma365VoipCore | null; inFlight: Set<InFlight>; panic: string }
   let current: Instance | null = null;
+
+  /**
+   * Why the core could not be loaded, when WebAssembly is the cause: missing from the host, or its
+   * code generation blocked (`codeGeneration: { wasm: false }` in a node:vm sandbox). Null for any
+   * other fault, which stays the module's own.
+   */
+  function wasmBlocked(e: unknown): string | null {
+    const text = describeError(e).message;
+    const missing = __elma365voipCore.wasmMissing();
+    if (!missing && !/wasm code generation|code generation.*disallowed|disallowed by embedder|WebAssembly/i.test(text)) return null;
+    return (
+      `elma365-voip cannot start on this ELMA365 server: ${missing ? 'its scripts have no WebAssembly' : 'WebAssembly is blocked in its script sandbox'}` +
+      `${missing ? '' : ` («${text.slice(0, 200)}»)`}. The module's core is WebAssembly. ` +
+      'Use the build for such servers instead: paste pkg/elma365-voip.nowasm.module.ts in place of this script (README, «Which build to paste»).'
+    );
+  }
 
   /** The live instance of the core, instantiating one when there is none (first use, or after a trap). */
   function instance(mark?: (phase: string) => void): Instance {
@@ -193,7 +425,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
         fresh.core = __elma365voipCore.instantiate((e: unknown) => trapped(fresh, e), mark);
       } catch (e) {
         current = null;
-        throw e;
+        const blocked = wasmBlocked(e);
+        if (blocked) throw new Error(blocked);
+        throw new Error(`elma365-voip: internal error while loading the module's core (not a network or PBX problem): ${describeError(e).message}. Please report this text.`);
       }
     }
     return current;
@@ -222,6 +456,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   /** Runs one contract call in the core: one crossing in, the core awaits the host, one answer out. */
   async function run(op: Record<string, unknown>, body?: string, g: Globals = readGlobals()): Promise<unknown> {
     const inst = instance();
+    if (op.op === 'testConnection' && !canBound(g)) op.unbounded = true;
     const text = await new Promise<string>((resolve, reject) => {
       const entry: InFlight = { fn: FUNCTIONS[String(op.op)] || String(op.op), reject };
       inst.inFlight.add(entry);
@@ -229,7 +464,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       const settle = () => inst.inFlight.delete(entry);
       let answer: Promise<string>;
       try {
-        answer = (inst.core as CoreInstance).call(settingsJson(g), JSON.stringify(op), body, makeHost(inst, g));
+        answer = (inst.core as Elma365VoipCore).call(settingsJson(g), JSON.stringify(op), body, makeHost(inst, g));
       } catch (e) {
         trapped(inst, e);
         return;
@@ -241,18 +476,24 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return out.result;
   }
 
-  function pairsOf(value: unknown): Pairs {
+  /** Name/value pairs (a value may be an array of them) from any shape eachPair reads; what could be read when it fails. */
+  function pairsOf(value: unknown, names: string[] = []): Pairs {
     const out: Pairs = [];
-    if (!value || typeof value !== 'object') return out;
-    const add = (k: unknown, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
-      else if (v !== undefined && v !== null) out.push([String(k), String(v)]);
-    };
-    const withForEach = value as { forEach?: (cb: (v: unknown, k: unknown) => void) => void };
-    if (typeof withForEach.forEach === 'function' && !Array.isArray(value)) withForEach.forEach((v, k) => add(k, v));
-    else for (const k of Object.keys(value as object)) add(k, (value as Record<string, unknown>)[k]);
+    const o = objectOr<Record<string, unknown>>(value);
+    if (!o) return out;
+    try {
+      eachPair(o, names, (k, v) => {
+        if (Array.isArray(v)) v.forEach((item) => out.push([String(k), String(item)]));
+        else if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k), String(v)]);
+      });
+    } catch (e) {
+      // What could be read is kept.
+    }
     return out;
   }
+
+  /** The request headers the core reads, asked by name of a host object that can only `get()`. */
+  const WEBHOOK_HEADERS = ['content-type', 'authorization', 'x-client-id', 'x-client-sign'];
 
   /**
    * Longest body handed to the core. The core refuses bodies over 64 KB itself (413); a longer one is
@@ -269,29 +510,32 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
 
   /**
    * The webhook request as plain values, and its raw body text apart (kept byte-for-byte for
-   * signatures, and passed beside the op so that it is not escaped into it).
+   * signatures, and passed beside the op so that it is not escaped into it). A body that is
+   * neither text nor bytes is named in `bodyParsed`; an object or array goes on as its JSON.
    */
-  function normaliseRequest(request: FetchRequest): { request: Record<string, unknown>; body: string | undefined } {
-    const r = (request || {}) as FetchRequest;
+  function normaliseRequest(request: unknown): { request: Record<string, unknown>; body: string | undefined } {
+    const r = objectOr<Record<string, unknown>>(request) || {};
+    const raw = r.body;
     let body: string | undefined;
-    let bodyNotString = false;
-    if (typeof r.body === 'string') body = capped(r.body);
-    else if (r.body instanceof Uint8Array) body = new TextDecoderLike().decode(r.body.subarray(0, MAX_BODY + 4));
-    else if (r.body !== undefined && r.body !== null) bodyNotString = true;
-    return { request: { method: String(r.method || ''), headers: pairsOf(r.headers), bodyNotString, query: pairsOf(r.query) }, body };
-  }
-
-  /** Minimal UTF-8 decoding for a binary body, without depending on a host TextDecoder. */
-  class TextDecoderLike {
-    decode(bytes: Uint8Array): string {
-      let s = '';
-      for (let i = 0; i < bytes.length; i++) s += '%' + (bytes[i] < 16 ? '0' : '') + bytes[i].toString(16);
-      try {
-        return decodeURIComponent(s);
-      } catch (e) {
-        return latin1(bytes);
+    let parsed: string | undefined;
+    const bytes = typeof raw === 'string' || raw === undefined || raw === null ? null : bytesOf(raw);
+    const nodeBuffer = objectOr<{ type?: unknown; data?: unknown }>(raw);
+    if (typeof raw === 'string') body = capped(raw);
+    else if (bytes) body = utf8(bytes.subarray(0, MAX_BODY + 4));
+    else if (nodeBuffer && nodeBuffer.type === 'Buffer' && Array.isArray(nodeBuffer.data)) body = utf8(new Uint8Array(nodeBuffer.data.slice(0, MAX_BODY + 4)));
+    else if (raw !== undefined && raw !== null) {
+      parsed = Array.isArray(raw) ? 'array' : typeof raw;
+      if (typeof raw === 'object') {
+        try {
+          body = capped(JSON.stringify(raw) || '');
+        } catch (e) {
+          body = undefined;
+        }
       }
     }
+    const normal: Record<string, unknown> = { method: String(r.method || '').toUpperCase(), headers: pairsOf(r.headers, WEBHOOK_HEADERS), query: pairsOf(r.query) };
+    if (parsed) normal.bodyParsed = parsed;
+    return { request: normal, body };
   }
 
   /** The host enum member with this canonical name, or undefined when the host has no such member. */
@@ -307,13 +551,52 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return m !== undefined ? m : member(g.disposition, 'Unknown');
   }
 
+  /**
+   * The answer to the PBX as the host's HttpResponse: `new HttpResponse(code)` (a host whose
+   * constructor needs the code gets it; one that takes none ignores it), then `status()`, the
+   * content type where the host has a method for it, and `content()` (or `json()`). Without a usable
+   * HttpResponse, a plain {status, headers, body}.
+   */
   function hostResponse(g: Globals, r: { status: number; contentType: string; body: string }): unknown {
-    const HostResponse = g.response;
-    if (typeof HostResponse !== 'function') return { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
-    let res = new HostResponse().status(r.status);
-    if (typeof res.header === 'function') res = res.header('Content-Type', r.contentType);
-    else if (typeof res.contentType === 'function') res = res.contentType(r.contentType);
-    return res.content(r.body);
+    const plain = { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
+    const HostResponse = g.response as unknown as (new (code?: number) => Record<string, unknown>) | undefined;
+    if (!HostResponse) return plain;
+    let res: Record<string, unknown>;
+    try {
+      res = new HostResponse(r.status);
+    } catch (e) {
+      try {
+        res = new HostResponse();
+      } catch (e2) {
+        return plain;
+      }
+    }
+    /** Calls a builder method when the host has it, keeping what it returns when that is the builder. */
+    const call = (name: string, arg: unknown, arg2?: unknown): boolean => {
+      const f = res[name];
+      if (typeof f !== 'function') return false;
+      const out = arg2 === undefined ? (f as Fn).call(res, arg) : (f as Fn).call(res, arg, arg2);
+      if (typeof out === 'object' && out !== null) res = out as Record<string, unknown>;
+      return true;
+    };
+    try {
+      call('status', r.status);
+      if (!call('header', 'Content-Type', r.contentType)) call('contentType', r.contentType);
+      if (!call('content', r.body)) {
+        let value: unknown = r.body;
+        if (/json/.test(r.contentType)) {
+          try {
+            value = JSON.parse(r.body);
+          } catch (e) {
+            value = r.body;
+          }
+        }
+        if (!call('json', value)) return plain;
+      }
+    } catch (e) {
+      return plain;
+    }
+    return res;
   }
 
   interface CoreEvent { event: string; direction: string; disposition: string; srcPhone: string; dstPhone: string; callId: string }
@@ -321,8 +604,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   interface CoreWebhook { event?: CoreEvent; callRecord?: CoreRecord; response: { status: number; contentType: string; body: string } }
 
   /** Maps the core's canonical names onto the host's enums; drops what the host cannot express. */
-  function toHost(g: Globals, result: CoreWebhook): VoipWebhookParseResult {
-    const out: VoipWebhookParseResult = { response: hostResponse(g, result.response) };
+  function toHost(g: Globals, result: CoreWebhook): Elma365VoipWebhookResult {
+    const out: Elma365VoipWebhookResult = { response: hostResponse(g, result.response) };
     const e = result.event;
     if (e) {
       const kind = member(g.event, e.event);
@@ -346,17 +629,40 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
 
   return {
     run,
-    parseWebhook: async (request: FetchRequest): Promise<VoipWebhookParseResult> => {
+    parseWebhook: async (request: unknown): Promise<Elma365VoipWebhookResult> => {
       const normal = normaliseRequest(request);
       const g = readGlobals();
       return toHost(g, (await run({ op: 'parseWebhook', request: normal.request }, normal.body, g)) as CoreWebhook);
     },
     /** Loads the core now (cold start) and returns its version; `mark(phase)` is called after each loading phase (for the benchmark). */
-    warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as CoreInstance).version(),
+    warmUp: (mark?: (phase: string) => void): string => (instance(mark).core as Elma365VoipCore).version(),
     /** The settings field table, as the core defines it. */
-    settingsSchema: (): unknown => JSON.parse((instance().core as CoreInstance).settingsSchema()),
+    settingsSchema: (): unknown => JSON.parse((instance().core as Elma365VoipCore).settingsSchema()),
   };
 })(Promise, JSON, Object, String, Date, Error, Array);
+
+/** What VoipParseWebhookRequest returns: the call event, the call record, the answer to the PBX. */
+interface Elma365VoipWebhookResult {
+  event?: { event: unknown; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; callId: string };
+  callRecord?: { call: unknown; callId: string; direction: unknown; disposition: unknown; srcPhone: string; dstPhone: string; duration: number };
+  response?: unknown;
+}
+/** The host object the core awaits (src/wasm.rs): text in, a promise of text out. */
+interface Elma365VoipCoreHost {
+  fetch(request: string): Promise<string>;
+  read(keys: string): Promise<string>;
+  write(writes: string): Promise<string>;
+  now(): number;
+  sleep(ms: number): Promise<string>;
+  nonce(): number;
+  panic(message: string): void;
+}
+/** One instance of the core (the wasm-bindgen exports). */
+interface Elma365VoipCore {
+  call(settings: string, op: string, body: string | undefined, host: Elma365VoipCoreHost): Promise<string>;
+  settingsSchema(): string;
+  version(): string;
+}
 
 /** «Проверить соединение»: reaches the PBX and says what it found, or why not. Never throws. */
 async function VoipTestConnection(): Promise<VoipTestConnectionResult> {
@@ -379,7 +685,7 @@ async function VoipGenerateCall(srcPhone: string, dstPhone: string): Promise<voi
 
 /** Every request to the module's webhook URL: verifies it, maps it to a call event and/or record. */
 async function VoipParseWebhookRequest(request: FetchRequest): Promise<VoipWebhookParseResult> {
-  return __elma365voip.parseWebhook(request);
+  return (await __elma365voip.parseWebhook(request)) as unknown as VoipWebhookParseResult;
 }
 
 /** A direct URL the user's browser can play for a call record's `call` data. */

@@ -51,6 +51,10 @@ export interface Failure {
      * Set when the shim's own timer fired.
      */
     timedOut?: boolean;
+    /**
+     * Set when the fault is the module's own (its fetch adapter), not the network's.
+     */
+    module?: boolean;
 }
 
 /**
@@ -172,9 +176,11 @@ export interface WebhookRequest {
      */
     body?: string | null;
     /**
-     * Set when the host handed a body that is not a string (the core cannot verify it).
+     * What the host handed when the body was neither text nor bytes (`object`, `array`,
+     * `number`, ...): the raw text is then unknown. An object or array comes as its JSON in `body`
+     * when the shim could write it.
      */
-    bodyNotString?: boolean;
+    bodyParsed?: string | null;
     /**
      * Query parameters as pairs (arrays flattened).
      */
@@ -215,6 +221,10 @@ export interface HttpResponse {
      * The body as text (binary bodies are never needed by the core).
      */
     body?: string;
+    /**
+     * Set when the host's fetch gave no status code, only `ok`: `status` is then 200 or 500.
+     */
+    noStatus?: boolean;
 }
 
 /**

@@ -38,6 +38,7 @@ const variant = PANIC_TEST
   : { dir: path.join(root, 'target'), features: [], pkg };
 const work = path.join(variant.dir, 'wasm-build');
 const moduleScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.module.ts') : path.join(pkg, 'elma365-voip.module.ts');
+const noWasmScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.nowasm.module.ts') : path.join(pkg, 'elma365-voip.nowasm.module.ts');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const log = (msg) => process.stderr.write(`[build] ${msg}\n`);
 
@@ -81,8 +82,9 @@ function optimise(file) {
   if (custom.includes('target_features')) throw new Error(`${file} still has a target_features section`);
 }
 
-/** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. */
-function syncOnlyGlue(glue) {
+/** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. With
+    `js`, initSync takes the wasm2js core's factory as its module and calls it with the imports (no WebAssembly). */
+function syncOnlyGlue(glue, js = false) {
   const cut = (text, from, to) => {
     const a = text.indexOf(from);
     const b = text.indexOf(to, a + 1);
@@ -94,7 +96,69 @@ function syncOnlyGlue(glue) {
   out = cut(out, '    async function __wbg_init(', '    return Object.assign(');
   out = out.replace('return Object.assign(__wbg_init, { initSync }, exports);', 'return Object.assign({ initSync }, exports);');
   if (/(^|[^.\w])fetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
-  return withoutComments(trapGuardedGlue(out));
+  out = withoutComments(trapGuardedGlue(out));
+  if (js) {
+    const from = 'if (!(module instanceof WebAssembly.Module)) {\nmodule = new WebAssembly.Module(module);\n}\nconst instance = new WebAssembly.Instance(module, imports);';
+    if (out.split(from).length !== 2) throw new Error('wasm-bindgen glue changed shape: cannot find initSync\'s instantiation');
+    out = out.replace(from, 'const instance = { exports: module(imports) };');
+    // wasm2js's memory.grow swaps in a new ArrayBuffer without detaching the old one, so the glue's test for
+    // a stale view (a detached buffer) never fires: test for the memory's current buffer instead.
+    for (const view of ['cachedUint8ArrayMemory0', 'cachedDataViewMemory0']) {
+      const test = new RegExp(`if \\(${view} === null \\|\\| [^\\n]*\\) \\{`);
+      if (!test.test(out)) throw new Error(`wasm-bindgen glue changed shape: cannot find the test of ${view}`);
+      out = out.replace(test, `if (${view} === null || ${view}.buffer !== wasm.memory.buffer) {`);
+    }
+    if (/WebAssembly/.test(out)) throw new Error('the no-wasm glue still names WebAssembly');
+  }
+  return typedGlue(out);
+}
+
+/** Host globals the glue names that no TypeScript lib declares for sure (wasm-bindgen's global lookups). */
+const GLUE_HOST_GLOBALS = ['global', 'self', 'window', 'queueMicrotask', 'console'];
+
+/**
+ * The glue annotated for `tsc --strict` (the module script type-checks whole, without @ts-nocheck):
+ * every parameter, every `var`, and every variable declared without a value (or as null/undefined) gets `: any`,
+ * a function that uses `this` gets `this: any`, and a line that names one of GLUE_HOST_GLOBALS gets a
+ * `// @ts-ignore` (a host may declare that name or not). Types only: the JS it transpiles to is the
+ * glue as generated. Done with the TypeScript parser, so that the glue's shape cannot fool it.
+ */
+function typedGlue(glue, { allVars = true } = {}) {
+  const ts = require('typescript');
+  const file = ts.createSourceFile('glue.js', glue, ts.ScriptTarget.ESNext, true, ts.ScriptKind.JS);
+  const inserts = [];
+  const usesThis = (fn) => {
+    let found = false;
+    const walk = (n) => {
+      if (found) return;
+      if (n.kind === ts.SyntaxKind.ThisKeyword) found = true;
+      else if (!ts.isFunctionDeclaration(n) && !ts.isFunctionExpression(n)) ts.forEachChild(n, walk);
+    };
+    if (fn.body) ts.forEachChild(fn.body, walk);
+    return found;
+  };
+  const visit = (node) => {
+    if (ts.isParameter(node) && !node.type) {
+      const at = node.questionToken ? node.questionToken.end : node.name.end;
+      const bare = ts.isArrowFunction(node.parent) && glue[node.parent.getStart(file)] !== '(';
+      if (bare) inserts.push([node.name.getStart(file), '(']);
+      inserts.push([at, (node.dotDotDotToken ? ': any[]' : ': any') + (bare ? ')' : '')]);
+    }
+    if (ts.isVariableDeclaration(node) && !node.type && ts.isIdentifier(node.name)) {
+      const init = node.initializer;
+      const isVar = ts.isVariableDeclarationList(node.parent) && !(node.parent.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const));
+      if ((allVars && isVar) || !init || init.kind === ts.SyntaxKind.NullKeyword || (ts.isIdentifier(init) && init.text === 'undefined')) inserts.push([node.name.end, ': any']);
+    }
+    if ((ts.isFunctionDeclaration(node) || ts.isFunctionExpression(node)) && usesThis(node)) {
+      inserts.push([node.parameters.pos, node.parameters.length ? 'this: any, ' : 'this: any']);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  let out = glue;
+  for (const [at, text] of inserts.sort((a, b) => b[0] - a[0])) out = out.slice(0, at) + text + out.slice(at);
+  const named = new RegExp(`(^|[^.\\w$])(${GLUE_HOST_GLOBALS.join('|')})(?![\\w$])`);
+  return out.split('\n').map((line) => (named.test(line) ? `// @ts-ignore\n${line}` : line)).join('\n');
 }
 
 /** The generated glue without its comment lines and indentation (about a third of its size; it is not read). */
@@ -120,7 +184,7 @@ function withoutCommentLines(text) {
       if (t.includes('*/')) inBlock = false;
       continue;
     }
-    if (t.startsWith('//')) continue;
+    if (t.startsWith('//') && !t.startsWith('// @ts-ignore')) continue;
     if (t.startsWith('/*')) {
       if (!t.includes('*/')) inBlock = true;
       else if (!t.endsWith('*/')) out.push(line);
@@ -179,27 +243,30 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const packed = await deflate(wasm);
   const unpackerText = z85(unpacker);
   const packedText = z85(packed);
-  const prelude = fs.readFileSync(path.join(root, 'js-glue', 'prelude.js'), 'utf8');
+  const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
-  const shim = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8')
-    .replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
-  const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
-  const header = fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8')
-    .replace('{{VERSION}}', version)
-    .replace('{{WASM_SIZE}}', String(wasm.length));
+  const shim = shimText();
+  const header = moduleHeader(wasm.length);
   const text = `${header}
-// @ts-nocheck
-/* The host's TypeScript settings are unknown, so this generated file opts out of type checking;
-   its hand-written parts (js-glue/*.ts) are checked with tsc --strict in the project's tests. */
+/* Type-checks with tsc --strict as it is (no @ts-nocheck): its types are its own (Elma365Voip…), it
+   declares no global name, and each read of a host global carries a @ts-ignore, because a host may
+   declare that name or not. */
+interface Elma365VoipWasmMemory { buffer: ArrayBuffer; grow(pages: number): number }
+/** The part of the host's WebAssembly the core uses. */
+interface Elma365VoipWasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
 
 /** The Rust core (wasm, inlined below): unpacked and compiled once, on first use; instantiated on demand. */
-const __elma365voipCore = (function (HostTextEncoder, HostTextDecoder, ${CORE_BUILTINS.join(', ')}) {
+const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any, ${CORE_BUILTINS.map(([n, t]) => `${n}: ${t}`).join(', ')}) {
   /* The builtins the glue uses are parameters, so that each use is a local read: a global read in a
      node:vm context costs about 0.2 µs, since V8 cannot cache it behind the context's interceptor. */
 ${prelude}
   /* wasm-bindgen ${wasmBindgenVersion()} glue (no-modules target, synchronous init only), in a factory: each
-     instance of the core gets glue state of its own, so a trapped instance can be replaced by a fresh one. */
-  function makeGlue(onTrap) {
+     instance of the core gets glue state of its own, so a trapped instance can be replaced by a fresh one.
+     Annotated for the type checker at build time (scripts/build.js, typedGlue). */
+  function makeGlue(onTrap: (error: unknown) => void): any {
 ${glue}
     return wasm_bindgen;
   }
@@ -213,13 +280,13 @@ ${glue}
   const PACKED_SIZE = ${packed.length};
   const WASM_SIZE = ${wasm.length};
   const PACKED_Z85 = '${unpackerText}${packedText}';
-  let module = null;
+  let module: object | null = null;
   return {
     /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
        instance traps where no caller can catch it; \`mark\`, when given (by the benchmark), is called as loading
        starts and after each phase. */
-    instantiate(onTrap, mark) {
-      const tick = typeof mark === 'function' ? mark : function () {};
+    instantiate(onTrap: (error: unknown) => void, mark?: (phase: string) => void): Elma365VoipCore {
+      const tick = typeof mark === 'function' ? mark : function (phase: string) {};
       tick('start');
       if (module === null) {
         module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_Z85, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
@@ -230,28 +297,177 @@ ${glue}
       tick('instantiate');
       return glue;
     },
+    /* Whether the host's scripts have no WebAssembly at all (the shim's message then says so). */
+    wasmMissing(): boolean {
+      return typeof WebAssembly === 'undefined';
+    },
   };
-})(${['TextEncoder', 'TextDecoder', ...CORE_BUILTINS].map((n) => `typeof ${n} !== 'undefined' ? ${n} : undefined`).join(',\n  ')});
+})(${hostArgs(['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)])});
 
 ${shim}`;
-  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
-    throw new Error('the module script must not contain require/import/export');
-  }
+  checkScript(text);
   checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, unpacker.length, packed.length, wasm);
   fs.writeFileSync(moduleScript, text);
   return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
 }
+/**
+ * The build for servers that block WebAssembly: pkg/elma365-voip.nowasm.module.ts. The same core, compiled
+ * to JavaScript by binaryen's wasm2js, behind the same glue (initSync patched to call the JS core's factory)
+ * and the same shim. It needs no WebAssembly and no eval/new Function, so it runs in a context created with
+ * `codeGeneration: { strings: false, wasm: false }`.
+ */
+function bundleNoWasm(glueFile, wasmFile, out) {
+  const jsFile = path.join(work, 'elma365_voip.wasm2js.js');
+  run(bin('wasm2js'), [wasmFile, '-Oz', '-o', jsFile]);
+  let js = fs.readFileSync(jsFile, 'utf8');
+  const lines = js.split('\n');
+  if (!/^import \* as \S+ from '[^']+';$/.test(lines[0])) throw new Error('wasm2js output changed shape: no import line');
+  const ret = lines.findIndex((l) => l.startsWith('var retasmFunc = asmFunc('));
+  if (ret < 0) throw new Error('wasm2js output changed shape: no retasmFunc');
+  js = lines.slice(1, ret).map((l) => l.trim()).filter((l) => l !== '' && !/^\/\/|^\/\*\*.*\*\/$/.test(l)).join('\n');
+  if (/\beval\(|\bFunction\(|WebAssembly/.test(js)) throw new Error('the wasm2js core uses eval, Function or WebAssembly');
+  const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0]);
+  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'), true);
+  const builtins = CORE_BUILTINS.filter(([n]) => n !== 'WebAssembly');
+  const text = `${moduleHeader(fs.readFileSync(wasmFile).length)}
+/* The build for ELMA365 servers whose scripts cannot run WebAssembly: the same Rust core as
+   elma365-voip.module.ts, compiled to JavaScript by binaryen's wasm2js. No WebAssembly, no eval. */
+
+/** The Rust core as JavaScript (wasm2js): one fresh core, with memory of its own, per call. */
+const __elma365voipCore = (function (HostTextEncoder: any, HostTextDecoder: any, ${builtins.map(([n, t]) => `${n}: ${t}`).join(', ')}) {
+${prelude}
+  /* The core: wasm2js's output, its module import and exports replaced by this factory's parameter and result. */
+  function makeJsCore(imports: any): any {
+${numericBooleans(typedGlue(js))}
+    return asmFunc(imports);
+  }
+  /* wasm-bindgen ${wasmBindgenVersion()} glue, as in the WebAssembly build, its initSync calling makeJsCore. */
+  function makeGlue(onTrap: (error: unknown) => void): any {
+${glue}
+    return wasm_bindgen;
+  }
+  return {
+    instantiate(onTrap: (error: unknown) => void, mark?: (phase: string) => void): Elma365VoipCore {
+      const tick = typeof mark === 'function' ? mark : function (phase: string) {};
+      tick('start');
+      const glue = makeGlue(onTrap);
+      glue.initSync({ module: makeJsCore });
+      tick('instantiate');
+      return glue;
+    },
+    wasmMissing(): boolean {
+      return false;
+    },
+  };
+})(${hostArgs(['TextEncoder', 'TextDecoder', ...builtins.map(([n]) => n)])});
+
+${shimText()}`;
+  checkScript(text);
+  fs.writeFileSync(out, text);
+  return Buffer.byteLength(text);
+}
+
+/**
+ * wasm2js writes asm.js: it computes with comparisons as numbers (`(a != 0) + 5`, `x < y & y >= 0`), which
+ * `tsc` refuses for any settings. Each boolean operand of an arithmetic, bitwise or relational operator is
+ * made a number with a unary plus, which is what JavaScript does to it there anyway, so the code computes
+ * the same. The TypeScript checker says which operands are boolean; a second check proves none is left.
+ */
+function numericBooleans(js) {
+  const ts = require('typescript');
+  const K = ts.SyntaxKind;
+  const OPERATORS = new Set([K.PlusToken, K.MinusToken, K.AsteriskToken, K.SlashToken, K.PercentToken, K.BarToken, K.AmpersandToken,
+    K.CaretToken, K.LessThanLessThanToken, K.GreaterThanGreaterThanToken, K.GreaterThanGreaterThanGreaterThanToken, K.LessThanToken,
+    K.GreaterThanToken, K.LessThanEqualsToken, K.GreaterThanEqualsToken, K.PlusEqualsToken, K.MinusEqualsToken, K.BarEqualsToken,
+    K.AmpersandEqualsToken, K.CaretEqualsToken]);
+  const UNARY = new Set([K.MinusToken, K.TildeToken]);
+  const name = path.join(work, 'core.wasm2js.ts');
+  const check = (text) => {
+    fs.writeFileSync(name, `function makeJsCore(imports: any): any {\n${text}\nreturn asmFunc(imports);\n}\n`);
+    const program = ts.createProgram([name], { strict: true, noEmit: true, target: ts.ScriptTarget.ES2020, lib: ['lib.es2020.d.ts'], types: [] });
+    return { program, file: program.getSourceFile(name), offset: 'function makeJsCore(imports: any): any {\n'.length };
+  };
+  const { program, file, offset } = check(js);
+  const checker = program.getTypeChecker();
+  const booleanLike = (t) => (t.flags & ts.TypeFlags.BooleanLike) !== 0;
+  const isBoolean = (n) => {
+    const t = checker.getTypeAtLocation(n);
+    return booleanLike(t) || (t.isUnion() && t.types.some(booleanLike));
+  };
+  const wraps = [];
+  const visit = (n) => {
+    if (ts.isBinaryExpression(n) && OPERATORS.has(n.operatorToken.kind)) {
+      for (const side of [n.left, n.right]) if (isBoolean(side)) wraps.push(side);
+    } else if (ts.isPrefixUnaryExpression(n) && UNARY.has(n.operator) && isBoolean(n.operand)) {
+      wraps.push(n.operand);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(file);
+  const edits = [];
+  for (const n of wraps) {
+    edits.push([n.getStart(file) - offset, '+(']);
+    edits.push([n.end - offset, ')']);
+  }
+  let out = js;
+  for (const [at, text] of edits.sort((a, b) => b[0] - a[0] || (a[1] === ')' ? -1 : 1))) out = out.slice(0, at) + text + out.slice(at);
+  const again = check(out);
+  const left = ts.getPreEmitDiagnostics(again.program);
+  if (left.length > 0) {
+    const shown = left.slice(0, 3).map((d) => `${ts.flattenDiagnosticMessageText(d.messageText, ' ')} «${d.file.text.slice(d.start, d.start + Math.min(d.length, 120))}»`);
+    throw new Error(`the wasm2js core still has ${left.length} type errors after numericBooleans (${name}): ${shown.join('; ')}`);
+  }
+  fs.unlinkSync(name);
+  return out;
+}
+
 /** The builtins the prelude and the glue use on the hot path, handed to the core's IIFE as parameters. */
-const CORE_BUILTINS = ['Promise', 'JSON', 'Object', 'Array', 'String', 'Error', 'Uint8Array', 'DataView', 'WebAssembly',
-  'FinalizationRegistry', 'decodeURIComponent'];
+const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Object', 'ObjectConstructor'], ['Array', 'ArrayConstructor'],
+  ['String', 'StringConstructor'], ['Error', 'ErrorConstructor'], ['Uint8Array', 'Uint8ArrayConstructor'], ['DataView', 'DataViewConstructor'],
+  ['WebAssembly', 'Elma365VoipWasmApi'], ['FinalizationRegistry', 'any'], ['decodeURIComponent', '(text: string) => string']];
+/** Of those, the ones that are not ECMAScript builtins of every host: read with `typeof`, and a @ts-ignore. */
+const HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'WebAssembly', 'FinalizationRegistry'];
 const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
+
+/** The arguments of the core's IIFE: a builtin by name; a host global read with `typeof`, under a @ts-ignore. */
+function hostArgs(names) {
+  return names.map((n) => (HOST_GLOBALS.includes(n)
+    ? `// @ts-ignore\n  typeof ${n} !== 'undefined' ? ${n} : undefined`
+    : n)).join(',\n  ');
+}
+
+/**
+ * js-glue/shim.ts as bundled: its whole-line comments dropped (its @ts-ignore lines kept) and its lines
+ * unindented, like the glue's (2.5 KB of the 200,000 B budget; js-glue/ keeps both). The build refuses a
+ * template literal that spans lines, whose text the unindenting would change.
+ */
+function shimText() {
+  const text = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'shim.ts'), 'utf8').replace(/^\/\/\/ <reference[^\n]*\n/m, ''));
+  if (text.split('\n').some((line) => (line.split('`').length - 1) % 2 === 1)) throw new Error('js-glue/shim.ts has a template literal over several lines');
+  return text.split('\n').map((line) => line.trimStart()).join('\n');
+}
+
+/** js-glue/header.txt with the version and the core's size. */
+function moduleHeader(wasmSize) {
+  const version = /^version = "([^"]+)"/m.exec(fs.readFileSync(path.join(root, 'Cargo.toml'), 'utf8'))[1];
+  return fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8').replace('{{VERSION}}', version).replace('{{WASM_SIZE}}', String(wasmSize));
+}
+
+/** A module script loads nothing by itself: no require, import or export. */
+function checkScript(text) {
+  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
+    throw new Error('the module script must not contain require/import/export');
+  }
+}
 
 /** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
     gives back the core byte for byte. */
 function checkUnpacking(prelude, stage0, text, unpackerChars, unpackerSize, packedSize, wasm) {
   const vm = require('vm');
   const context = vm.createContext({ WebAssembly });
-  const unpack = vm.runInContext(`(function (HostTextEncoder, HostTextDecoder) {\n${prelude}\n  return unpackCore;\n})()`, context);
+  const js = require('typescript').transpileModule(`(function (HostTextEncoder: any, HostTextDecoder: any) {\n${prelude}\n  return unpackCore;\n})()`,
+    { compilerOptions: { target: 99 /* ESNext */ }, reportDiagnostics: false }).outputText;
+  const unpack = vm.runInContext(js, context);
   const bytes = unpack(Array.from(stage0), text, unpackerChars, unpackerSize, packedSize, wasm.length, () => {});
   if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
     throw new Error('the embedded unpacker does not give back the core byte for byte');
@@ -290,10 +506,12 @@ async function main() {
   const { unpacker, stage0 } = buildUnpacker();
   log(`bundling ${path.relative(root, moduleScript)}`);
   const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
+  log(`bundling ${path.relative(root, noWasmScript)} (wasm2js)`);
+  sizes.noWasmScript = bundleNoWasm(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), noWasmScript);
   // Committed with the rest of pkg/, so nothing machine- or time-specific; the toolchain is an input of the bytes.
   const rustc = execFileSync(process.env.RUSTC || 'rustc', ['--version'], { cwd: root, encoding: 'utf8' }).trim();
   if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), `${JSON.stringify({ ...sizes, rustc }, null, 2)}\n`);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B`);
 }
 
 /** The environment for cargo: `flags` plus remaps that make the wasm the same on every machine. Panic

@@ -3,8 +3,8 @@
 #   Rust: fmt, clippy -D warnings, unit + integration tests;
 #   build: wasm for Node 14.16 (gated) + module script; the committed pkg/ must be exactly what it built;
 #   the panic-test build;
-#   JS: tsc --strict on js-glue, emulator self-tests;
-#   contract tests through the vm host on Node 20 and Node 14.16;
+#   JS: tsc --strict on js-glue and on the whole module script (both builds), emulator self-tests;
+#   contract tests through the vm host on Node 20 and Node 14.16, for the WebAssembly build and the no-wasm one;
 #   a smoke run of the benchmark (tiny counts, nothing timed is asserted) and of its load mode (200 calls: only
 #   the records are checked, one per call);
 #   the browser test of the sandbox (headless Debian chromium).
@@ -80,12 +80,19 @@ step "build of the panic test (the core with an input that panics on purpose; ne
 if ! node scripts/build.js --panic-test; then echo "panic-test build failed"; echo "0 passed, 1 failed"; exit 1; fi
 suite "tsc --strict js-glue" node_modules/.bin/tsc -p js-glue
 suite "module script hygiene" node scripts/check-module.js
+suite "module script hygiene, the no-wasm build" node scripts/check-module.js pkg/elma365-voip.nowasm.module.ts
+suite "tsc --strict on the whole module script (documented globals only; no @ts-nocheck)" node scripts/typecheck-module.js
+suite "tsc --strict on the whole no-wasm module script" node scripts/typecheck-module.js pkg/elma365-voip.nowasm.module.ts
 node tests/harness/host.js --transpile >/dev/null
+ELMA365_VOIP_BUILD=nowasm node tests/harness/host.js --transpile >/dev/null
 for t in tests/emulators/selftest-*.js; do
   suite "emulator self-test $(basename "$t") (Node 20)" node "$t"
 done
 suite "contract tests (Node $(node --version))" node_modules/.bin/mocha
 suite "contract tests (Node $("$N14" --version))" "$N14" node_modules/mocha/bin/mocha.js
+# The build for servers that block WebAssembly, in contexts with wasm and string code generation disabled.
+suite "contract tests, the no-wasm build (Node $(node --version))" env ELMA365_VOIP_BUILD=nowasm node_modules/.bin/mocha
+suite "contract tests, the no-wasm build (Node $("$N14" --version))" env ELMA365_VOIP_BUILD=nowasm "$N14" node_modules/mocha/bin/mocha.js
 suite "bench smoke run (npm run bench --quick; no time is asserted)" node scripts/bench.js --quick
 suite "bench smoke run, load mode (npm run bench -- --load --calls=200; one record per call, no time asserted)" \
   node scripts/bench.js --load --calls=200

@@ -103,12 +103,15 @@ pub async fn call<H: Host>(
     body: Option<String>,
     host: &H,
 ) -> Result<Json, ErrorOut> {
-    let mut op = json::parse(op_json)
-        .and_then(|v| Op::from_value(&v))
-        .map_err(|e| {
-            let e = VoipError::bad_input(format!("The module shim sent an unknown call: {e}"));
-            ErrorOut::new(&e, &[])
-        })?;
+    let parsed = json::parse(op_json);
+    // Set by the shim for a test when the host has no timer and no self-timing signal.
+    let unbounded = parsed
+        .as_ref()
+        .is_ok_and(|v| v.get("unbounded") == Some(&Value::Bool(true)));
+    let mut op = parsed.and_then(|v| Op::from_value(&v)).map_err(|e| {
+        let e = VoipError::bad_input(format!("The module shim sent an unknown call: {e}"));
+        ErrorOut::new(&e, &[])
+    })?;
     if let (Op::ParseWebhook { request }, Some(body)) = (&mut op, body) {
         request.body = Some(body);
     }
@@ -131,13 +134,38 @@ pub async fn call<H: Host>(
     };
     let secrets = settings.as_ref().map(Settings::secrets).unwrap_or_default();
     match outcome {
+        Ok(v) if testing && unbounded => Ok(value(unbounded_test(&v, &secrets))),
         Ok(v) => Ok(v),
         Err(e) if testing => Ok(value(TestResult {
             success: false,
-            fail_reason: Some(ErrorOut::new(&e, &secrets).message),
+            fail_reason: Some(format!(
+                "{}{}",
+                ErrorOut::new(&e, &secrets).message,
+                if unbounded { UNBOUNDED_NOTE } else { "" }
+            )),
             message: None,
         })),
         Err(e) => Err(ErrorOut::new(&e, &secrets)),
+    }
+}
+
+/// Added to a failed test on a host that cannot bound a request in time.
+const UNBOUNDED_NOTE: &str = " Also: this ELMA365 server cannot bound requests in time (no setTimeout, no AbortSignal.timeout).";
+
+/// A test that reached the PBX, on a host that cannot bound a request in time: it fails, because
+/// a PBX that stops answering would hang click-to-call and webhooks, and nothing else would say so.
+fn unbounded_test(reached: &str, secrets: &[&str]) -> TestResult {
+    let what = json::parse(reached)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_default();
+    TestResult {
+        success: false,
+        fail_reason: Some(crate::error::scrub(&format!(
+            "The PBX answers, but requests to it cannot be bounded in time on this ELMA365 server: its scripts have no setTimeout and no AbortSignal.timeout. {} is only passed to the host's fetch as its `timeout` option, which it may ignore, so a PBX that stops answering would hang click-to-call and webhooks. Ask the ELMA365 administrator for timers in scripts. What was reached: {what}",
+            crate::settings::describe("requestTimeoutSec")
+        ), secrets)),
+        message: None,
     }
 }
 
@@ -160,7 +188,33 @@ pub use crate::host::run_native;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{HttpResponse, Outcome};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_test_on_a_host_that_cannot_bound_requests_fails_and_names_the_timeout() {
+        let settings = Settings::from_json(
+            r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"the-key"}"#,
+        );
+        let mut storage = BTreeMap::new();
+        let host = host::Scripted::new(&mut storage, 0.0, |_| {
+            Outcome::Response(HttpResponse {
+                status: 200,
+                body: r#"{"result":"0","users":[],"groups":[]}"#.into(),
+                ..Default::default()
+            })
+        });
+        let op = r#"{"op":"testConnection","unbounded":true}"#;
+        let r: Value =
+            serde_json::from_str(&pollster::block_on(call(&settings, op, None, &host)).unwrap())
+                .unwrap();
+        assert_eq!(r["success"], false);
+        let why = r["failReason"].as_str().unwrap();
+        assert!(why.contains("cannot be bounded in time"), "{why}");
+        assert!(why.contains("requestTimeoutSec"), "{why}");
+        assert!(why.contains("What was reached: Connected to"), "{why}");
+        assert!(!why.contains("the-key"), "{why}");
+    }
 
     #[test]
     fn invalid_settings_make_test_connection_report_not_throw() {
@@ -224,7 +278,7 @@ mod tests {
             method: "POST".into(),
             headers: vec![("x-a".into(), "1".into())],
             body: Some("{}".into()),
-            body_not_string: true,
+            body_parsed: Some("object".into()),
             query: vec![("q".into(), "2".into())],
         };
         for op in [
@@ -260,11 +314,13 @@ mod tests {
                 status: 404,
                 headers: vec![("content-type".into(), "text/plain".into())],
                 body: "no".into(),
+                ..Default::default()
             }),
             Outcome::Failure(Failure {
                 code: "ECONNREFUSED".into(),
                 message: "refused".into(),
                 timed_out: true,
+                ..Default::default()
             }),
         ] {
             let v = serde_json::to_value(&outcome).unwrap();

@@ -148,9 +148,14 @@ impl VoipError {
         setting: &'static str,
         timeout_secs: u32,
     ) -> VoipError {
+        let detail = failure.detail();
+        if failure.module {
+            return VoipError::Module {
+                detail: format!("while talking to {target}: {detail}"),
+            };
+        }
         let code = failure.code.to_ascii_uppercase();
         let text = failure.message.to_ascii_lowercase();
-        let detail = failure.detail();
         if failure.timed_out
             || code == "ETIMEDOUT"
             || code == "UND_ERR_CONNECT_TIMEOUT"
@@ -329,7 +334,44 @@ mod tests {
             code: code.into(),
             message: message.into(),
             timed_out: false,
+            ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_fault_of_the_fetch_adapter_is_the_module_s_never_the_network_s() {
+        let f = Failure {
+            message: "the host's fetch resolved to no response object".into(),
+            module: true,
+            ..failure("ECONNREFUSED", "")
+        };
+        let e = VoipError::from_failure(&f, "the Oktell server at http://h:1", "oktellUrl", 5);
+        assert_eq!(e.kind(), "module");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("Internal error in the elma365-voip module"),
+            "{text}"
+        );
+        assert!(text.contains("not a network or PBX problem"), "{text}");
+        assert!(!text.contains("Cannot reach"), "{text}");
+    }
+
+    #[test]
+    fn a_status_less_answer_says_so() {
+        let r = HttpResponse {
+            status: 500,
+            no_status: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            r.status_text(),
+            "an error without a status code (the host's fetch gives only `ok`)"
+        );
+        let ok = HttpResponse {
+            status: 404,
+            ..Default::default()
+        };
+        assert_eq!(ok.status_text(), "HTTP 404");
     }
 
     #[test]
@@ -470,6 +512,7 @@ mod tests {
             status: 200,
             headers: Vec::new(),
             body: "x".repeat(MAX_ANSWER_BYTES),
+            ..Default::default()
         };
         let check = |r: &HttpResponse| {
             VoipError::check_answer_size(r, "the PBX at http://h", "oktellUrl", "getlicenseinfo")
@@ -493,6 +536,7 @@ mod tests {
             status: 200,
             headers: vec![(crate::oktell::xml::RAW_BODY_HEADER.into(), "latin1".into())],
             body: "\u{ff}".repeat(MAX_ANSWER_BYTES),
+            ..Default::default()
         };
         assert_eq!(check(&raw), Ok(()));
     }

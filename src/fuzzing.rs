@@ -322,9 +322,11 @@ fn webhook_op(
     query: &[(String, String)],
     body_not_string: bool,
 ) -> Value {
-    json!({"op": "parseWebhook", "request": {
-        "method": method, "headers": headers, "query": query, "bodyNotString": body_not_string,
-    }})
+    let mut request = json!({"method": method, "headers": headers, "query": query});
+    if body_not_string {
+        request["bodyParsed"] = json!("object");
+    }
+    json!({"op": "parseWebhook", "request": request})
 }
 
 /// The reply text a webhook result carries for the PBX, and its status.
@@ -392,6 +394,7 @@ pub fn pbx_answer(inp: &mut Input, req: &HttpRequest) -> Outcome {
             ]),
             message: inp.long(),
             timed_out: inp.flag(),
+            module: inp.pick(16) == 0,
         });
     }
     let status = match inp.pick(12) {
@@ -458,10 +461,21 @@ pub fn pbx_answer(inp: &mut Input, req: &HttpRequest) -> Outcome {
     if raw {
         headers.push((RAW_BODY_HEADER.into(), "latin1".into()));
     }
+    // Now and then a host whose fetch gives only `ok` (no status code).
+    let no_status = inp.pick(32) == 31;
     Outcome::Response(HttpResponse {
-        status,
+        status: if no_status {
+            if status / 100 == 2 {
+                200
+            } else {
+                500
+            }
+        } else {
+            status
+        },
         headers,
         body,
+        no_status,
     })
 }
 

@@ -60,6 +60,9 @@ pub struct HttpResponse {
     /// The body as text (binary bodies are never needed by the core).
     #[serde(default)]
     pub body: String,
+    /// Set when the host's fetch gave no status code, only `ok`: `status` is then 200 or 500.
+    #[serde(default)]
+    pub no_status: bool,
 }
 
 impl HttpResponse {
@@ -69,7 +72,17 @@ impl HttpResponse {
             status: json::uint(v, "status", u16::MAX.into())? as u16,
             headers: json::pairs(v, "headers")?,
             body: json::string_or_empty(v, "body")?,
+            no_status: json::flag(v, "noStatus")?,
         })
+    }
+
+    /// The status for messages: `HTTP 404`, or what the host's fetch said when it gave no code.
+    pub fn status_text(&self) -> String {
+        match (self.no_status, self.status) {
+            (false, status) => format!("HTTP {status}"),
+            (true, 200) => "a success without a status code".into(),
+            (true, _) => "an error without a status code (the host's fetch gives only `ok`)".into(),
+        }
     }
 
     /// A header value by case-insensitive name.
@@ -112,6 +125,9 @@ pub struct Failure {
     /// Set when the shim's own timer fired.
     #[serde(default)]
     pub timed_out: bool,
+    /// Set when the fault is the module's own (its fetch adapter), not the network's.
+    #[serde(default)]
+    pub module: bool,
 }
 
 impl Failure {
@@ -121,6 +137,7 @@ impl Failure {
             code: json::string_or_empty(v, "code")?,
             message: json::string_or_empty(v, "message")?,
             timed_out: json::flag(v, "timedOut")?,
+            module: json::flag(v, "module")?,
         })
     }
 
@@ -172,9 +189,11 @@ pub struct WebhookRequest {
     /// The raw body text, if the body was a string.
     #[serde(default)]
     pub body: Option<String>,
-    /// Set when the host handed a body that is not a string (the core cannot verify it).
+    /// What the host handed when the body was neither text nor bytes (`object`, `array`,
+    /// `number`, ...): the raw text is then unknown. An object or array comes as its JSON in `body`
+    /// when the shim could write it.
     #[serde(default)]
-    pub body_not_string: bool,
+    pub body_parsed: Option<String>,
     /// Query parameters as pairs (arrays flattened).
     #[serde(default)]
     pub query: Vec<(String, String)>,
@@ -190,7 +209,9 @@ impl WebhookRequest {
             method: json::string_or_empty(v, "method")?,
             headers: json::pairs(v, "headers")?,
             body: json::opt_string(v, "body")?,
-            body_not_string: json::flag(v, "bodyNotString")?,
+            body_parsed: json::opt_string(v, "bodyParsed")?
+                .map(|k| snippet(&k, 20))
+                .filter(|k| !k.is_empty()),
             query: json::pairs(v, "query")?,
         })
     }
@@ -206,6 +227,16 @@ impl WebhookRequest {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A non-text webhook body as the shim named it ([`WebhookRequest::body_parsed`]), for messages.
+pub fn body_kind(kind: &str) -> String {
+    match kind {
+        "object" => "an already parsed object".into(),
+        "array" => "an already parsed array".into(),
+        "number" | "boolean" | "bigint" | "symbol" | "function" => format!("a {kind}"),
+        other => format!("a value of kind «{}»", snippet(other, 20)),
     }
 }
 

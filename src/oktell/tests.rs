@@ -667,14 +667,58 @@ fn a_body_the_host_parsed_into_an_object_gets_a_clear_400() {
     let mut h = Hook::new(json!({}));
     let r = h.send(WebhookRequest {
         method: "POST".into(),
-        body_not_string: true,
+        body_parsed: Some("object".into()),
         ..Default::default()
     });
     assert_eq!(r["response"]["status"], 400);
     assert!(r["response"]["body"]
         .as_str()
         .unwrap()
-        .contains("as an object"));
+        .contains("as an already parsed object, not as text"));
+}
+
+#[test]
+fn a_body_the_host_parsed_into_an_object_is_read_as_its_fields() {
+    // The shim hands a parsed body on as its JSON, naming what it was.
+    let mut h = Hook::new(json!({}));
+    let r = h.send(WebhookRequest {
+        method: "POST".into(),
+        body: Some(r#"{"event":"hangup","callid":"o1","direction":"in","client":"89161234567","user":"ivanov","duration":"12","answered":"1"}"#.into()),
+        body_parsed: Some("object".into()),
+        ..Default::default()
+    });
+    assert_eq!(r["response"]["status"], 200);
+    assert_eq!(r["callRecord"]["callId"], "o1");
+    assert_eq!(r["callRecord"]["duration"], 12);
+}
+
+#[test]
+fn a_status_less_error_on_the_plain_directory_falls_back_to_the_xml_one() {
+    // A host whose fetch gives only `ok`: the plain variant's 404 reads as a status-less error.
+    let settings = settings(json!({"oktellMembersScript": "ELMA365_Users"}));
+    let mut storage = BTreeMap::new();
+    let mut asked = Vec::new();
+    let r = run_native(&settings, &Op::GetMembers, &mut storage, 0.0, |req| {
+        asked.push(req.url.clone());
+        if req.url.contains("execsvcscriptplain") {
+            Outcome::Response(HttpResponse {
+                status: 500,
+                body: "Not found".into(),
+                no_status: true,
+                ..Default::default()
+            })
+        } else {
+            Outcome::Response(HttpResponse {
+                status: 500,
+                body: "broken".into(),
+                no_status: true,
+                ..Default::default()
+            })
+        }
+    });
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    let e = r.unwrap_err();
+    assert!(e.contains("an error without a status code"), "{e}");
 }
 
 // ---- click-to-call ----
@@ -854,6 +898,7 @@ fn raw_bodies_from_the_shim_are_decoded_as_bytes() {
         status: 200,
         headers: vec![(xml::RAW_BODY_HEADER.into(), "latin1".into())],
         body: bytes.iter().map(|b| char::from(*b)).collect(),
+        ..Default::default()
     };
     assert_eq!(xml::body_text(&r), EXEC_XML);
 }
@@ -884,6 +929,7 @@ fn members(
                 status,
                 headers,
                 body,
+                ..Default::default()
             })
         },
     );

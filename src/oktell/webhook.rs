@@ -226,9 +226,10 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
     match native {
         Some(Ok((list, batch))) => native_start(s, &list, batch),
         Some(Err(e)) => bad(format!("Unreadable Oktell CRM message: {e}.")),
-        None if req.body_not_string && fields.is_empty() => bad(
-            "The request body reached the module as an object, not as text, so it cannot be read; send the fields in the query string.",
-        ),
+        None if req.body_parsed.is_some() && body.is_empty() && fields.is_empty() => bad(format!(
+            "The request body reached the module as {}, not as text, and it cannot be read; send the fields in the query string.",
+            crate::http::body_kind(req.body_parsed.as_deref().unwrap_or_default())
+        )),
         None => scenario_start(s, &field),
     }
 }

@@ -121,8 +121,8 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
             target: target(rt),
             setting: "rtApiUrl",
             detail: format!(
-                "HTTP {} on {method} with «{}» instead of a JSON result",
-                resp.status,
+                "{} on {method} with «{}» instead of a JSON result",
+                resp.status_text(),
                 resp.snippet(80)
             ),
         });

@@ -116,6 +116,7 @@ mod tests {
             status: 200,
             headers: Vec::new(),
             body: v.to_string(),
+            ..Default::default()
         })
     }
 
@@ -350,6 +351,7 @@ mod tests {
                 status: 200,
                 headers: Vec::new(),
                 body: big.clone(),
+                ..Default::default()
             })
         };
         let mut storage = BTreeMap::new();

@@ -317,11 +317,14 @@ fn ignored(why: &str) -> WebhookResult {
 /// Checks size, headers and signature; returns the body, or the answer refusing it.
 pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, WebhookResponse> {
     let rt = s.rostelecom();
-    if req.body_not_string {
+    if let Some(kind) = &req.body_parsed {
         return Err(reply(
             400,
             4,
-            "the body must reach the module as raw text; it arrived parsed, so its signature cannot be checked",
+            &format!(
+                "the body must reach the module as its raw text or bytes; it arrived as {}, so its signature cannot be checked",
+                crate::http::body_kind(kind)
+            ),
         ));
     }
     let body = req.body.as_deref().unwrap_or("");
@@ -755,6 +758,33 @@ pub fn timestamp_ms(ts: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_parsed_body_is_refused_saying_what_arrived() {
+        let s =
+            Settings::from_json(r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"b"}"#)
+                .unwrap();
+        for (kind, said) in [
+            ("object", "an already parsed object"),
+            ("array", "an already parsed array"),
+            ("number", "a number"),
+        ] {
+            let req = WebhookRequest {
+                body: Some("{}".into()),
+                body_parsed: Some(kind.into()),
+                ..Default::default()
+            };
+            let r = verify(&req, &s).unwrap_err();
+            assert_eq!(r.status, 400);
+            assert!(
+                r.body.contains(&format!(
+                    "it arrived as {said}, so its signature cannot be checked"
+                )),
+                "{}",
+                r.body
+            );
+        }
+    }
 
     fn ev(stage: Stage, dir: Direction) -> CallEvent {
         CallEvent {

@@ -4,7 +4,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { loadModule, startWebhookHost } = require('../harness/host');
+const { BUILD, loadModule, startWebhookHost } = require('../harness/host');
 const { startOktell } = require('../emulators/oktell');
 const { startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY } = require('../emulators/rostelecom');
 
@@ -80,7 +80,7 @@ function skewClock(mod, ms) {
 }
 
 module.exports = {
-  slowStorage, skewClock,
+  BUILD, slowStorage, skewClock,
   assert, TLS, SECRETS, assertNoSecret, closer, closedPort, loadModule, startWebhookHost,
   startOktell, startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY, rtSettings, oktellSettings,
 };

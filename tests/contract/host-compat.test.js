@@ -52,4 +52,36 @@ describe('host compatibility', function () {
     assert.strictEqual(typeof r.response.body, 'string');
     assert.ok(!('event' in r) && !('callRecord' in r));
   });
+
+  for (const [how, opts] of [
+    ['blocked in the sandbox (codeGeneration: { wasm: false })', { contextOptions: { codeGeneration: { strings: false, wasm: false } } }],
+    ['missing from the host', { globals: { WebAssembly: undefined } }],
+  ]) {
+    if (h.BUILD === 'nowasm') {
+      it(`when WebAssembly is ${how}, the no-wasm build works`, async () => {
+        const mod = h.loadModule(Object.assign({ settings: { provider: 'rostelecom', rtApiUrl: `http://127.0.0.1:${await h.closedPort()}`, rtClientId: 'id', rtSignKey: h.SECRETS.rtSignKey } }, opts));
+        const r = await mod.fns.VoipTestConnection();
+        assert.match(r.failReason, /^Cannot reach the Rostelecom/);
+      });
+      continue;
+    }
+    it(`when WebAssembly is ${how}, every function names the cause and the no-wasm build`, async () => {
+      const mod = h.loadModule(Object.assign({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: h.SECRETS.rtSignKey }, warmUp: false }, opts));
+      const cause = how.startsWith('blocked') ? /WebAssembly is blocked in its script sandbox/ : /its scripts have no WebAssembly/;
+      const r = await mod.fns.VoipTestConnection();
+      assert.strictEqual(r.success, false);
+      for (const text of [r.failReason]) {
+        assert.match(text, /^elma365-voip cannot start on this ELMA365 server/);
+        assert.match(text, cause);
+        assert.match(text, /elma365-voip\.nowasm\.module\.ts/);
+        h.assertNoSecret(text);
+      }
+      const calls = [
+        () => mod.fns.VoipGetMembers(), () => mod.fns.VoipGenerateCall('101', '+79161234567'),
+        () => mod.fns.VoipParseWebhookRequest({ method: 'POST', headers: {}, body: '{}' }),
+        () => mod.fns.VoipGetCallLink({}), () => mod.fns.VoipOnWebhookUpdated('https://x'),
+      ];
+      for (const call of calls) await assert.rejects(call(), (e) => cause.test(e.message) && /nowasm/.test(e.message));
+    });
+  }
 });

@@ -14,14 +14,24 @@ const path = require('path');
 const vm = require('vm');
 
 const root = path.resolve(__dirname, '..', '..');
-const MODULE_TS = path.join(root, 'pkg', 'elma365-voip.module.ts');
+/**
+ * Which build the harness loads: ELMA365_VOIP_BUILD=nowasm runs everything against the build for servers
+ * that block WebAssembly (pkg/elma365-voip.nowasm.module.ts), in contexts where wasm and string code
+ * generation are disabled; the default is the WebAssembly build.
+ */
+const BUILD = process.env.ELMA365_VOIP_BUILD === 'nowasm' ? 'nowasm' : 'wasm';
+const MODULE_TS = path.join(root, 'pkg', BUILD === 'nowasm' ? 'elma365-voip.nowasm.module.ts' : 'elma365-voip.module.ts');
+const NO_CODE_GENERATION = { codeGeneration: { strings: false, wasm: false } };
 const HARNESS_DIR = path.join(root, 'target', 'harness');
 // The benchmark's yardstick, a naive hand-written module (../shared/bench/README.md): read in place, never copied.
 const REFERENCE_TS = path.join(root, '..', 'shared', 'bench', 'reference-module.ts');
 
-/** Where the transpiled copy of a `.ts` script is kept: target/harness/<name>.js. */
-function transpiledPath(file) {
-  return path.join(HARNESS_DIR, `${path.basename(file, '.ts')}.js`);
+/** The TypeScript targets a host may transpile the script at (the host matrix runs each). */
+const TS_TARGETS = ['ESNext', 'ES2019', 'ES2017'];
+
+/** Where the transpiled copy of a `.ts` script is kept: target/harness/<name>.js (<name>.<target>.js for another target). */
+function transpiledPath(file, target = 'ESNext') {
+  return path.join(HARNESS_DIR, `${path.basename(file, '.ts')}${target === 'ESNext' ? '' : `.${target.toLowerCase()}`}.js`);
 }
 
 /**
@@ -29,8 +39,8 @@ function transpiledPath(file) {
  * it loads (it does on Node 20); otherwise the copy written by `node tests/harness/host.js --transpile`
  * is used. The target is ESNext so that nothing is down-levelled: syntax Node 14 lacks would fail here.
  */
-function moduleSource(file = MODULE_TS) {
-  const out = transpiledPath(file);
+function moduleSource(file = MODULE_TS, target = 'ESNext') {
+  const out = transpiledPath(file, target);
   const tsMtime = fs.statSync(file).mtimeMs;
   if (fs.existsSync(out) && fs.statSync(out).mtimeMs >= tsMtime) return fs.readFileSync(out, 'utf8');
   let ts;
@@ -40,7 +50,7 @@ function moduleSource(file = MODULE_TS) {
     throw new Error(`cannot transpile ${path.basename(file)} here (${e.message}); run "node tests/harness/host.js --transpile" on a current Node first`);
   }
   const js = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    compilerOptions: { target: ts.ScriptTarget.ESNext, module: ts.ModuleKind.None, removeComments: false },
+    compilerOptions: { target: ts.ScriptTarget[target], module: ts.ModuleKind.None, removeComments: false },
     reportDiagnostics: false,
   }).outputText;
   fs.mkdirSync(HARNESS_DIR, { recursive: true });
@@ -102,6 +112,8 @@ function makeStorage() {
  *   beforeEvaluate  called with the vm context before the script is evaluated (the load bench wraps the
  *               context's WebAssembly.Instance there, to read the core's memory size)
  *   source      the module script to load (default: pkg/elma365-voip.module.ts; the bench also loads REFERENCE_TS)
+ *   contextOptions  vm.createContext's options, e.g. { codeGeneration: { wasm: false } } (a sandbox that blocks WebAssembly)
+ *   tsTarget    the TypeScript target the script is transpiled at (default ESNext; see TS_TARGETS)
  *   warmUp      false to skip `__elma365voip.warmUp()` (the core then loads on the first contract call;
  *               instantiateMs is 0). It is skipped too for a script without `__elma365voip` (the reference).
  * Returns { fns, storage, settings, context, evaluateMs, instantiateMs }.
@@ -122,10 +134,10 @@ function loadModule(opts = {}) {
   if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
-  const context = vm.createContext(globals);
+  const context = vm.createContext(globals, opts.contextOptions || (BUILD === 'nowasm' ? NO_CODE_GENERATION : undefined));
   if (opts.beforeEvaluate) opts.beforeEvaluate(context);
   const file = opts.source || MODULE_TS;
-  const source = moduleSource(file);
+  const source = moduleSource(file, opts.tsTarget);
   const t0 = process.hrtime.bigint();
   vm.runInContext(source, context, { filename: path.basename(transpiledPath(file)) });
   const t1 = process.hrtime.bigint();
@@ -162,7 +174,8 @@ function toFetchRequest(req, rawBody) {
 /** Serialises whatever VoipParseWebhookRequest put in `response` (HttpResponse or plain object). */
 function fromHostResponse(r) {
   if (!r) return { status: 200, headers: {}, body: '' };
-  if (r instanceof HttpResponse) return { status: r._status, headers: r._headers, body: r._body };
+  // The harness's HttpResponse, or a host variant's (tests/contract/host-matrix.test.js) that keeps the same fields.
+  if (r instanceof HttpResponse || typeof r._status === 'number') return { status: r._status, headers: r._headers || {}, body: r._body === undefined ? '' : r._body };
   return { status: r.status || 200, headers: r.headers || {}, body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body || '') };
 }
 
@@ -178,7 +191,9 @@ function webhookHandler(mod, opts = {}) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
       const t0 = Date.now();
-      const request = toFetchRequest(req, Buffer.concat(chunks).toString('utf8'));
+      const raw = Buffer.concat(chunks);
+      // `opts.shape(request, raw)` may hand the request on in another shape a host could use (the host matrix).
+      const request = opts.shape ? opts.shape(toFetchRequest(req, raw.toString('utf8')), raw) : toFetchRequest(req, raw.toString('utf8'));
       const entry = { request, result: null, error: null, response: null, ms: 0 };
       if (opts.received) opts.received.push(entry);
       try {
@@ -198,11 +213,12 @@ function webhookHandler(mod, opts = {}) {
 
 /**
  * ELMA365's webhook endpoint for a loaded module, on its own loopback port: every request is passed
- * to VoipParseWebhookRequest; results are kept in `received` ({request, result, error}).
+ * to VoipParseWebhookRequest; results are kept in `received` ({request, result, error}). `opts.shape`
+ * turns each FetchRequest into another shape first (see webhookHandler).
  */
 async function startWebhookHost(mod, opts = {}) {
   const received = [];
-  const server = http.createServer(webhookHandler(mod, { received, onWebhook: opts.onWebhook }));
+  const server = http.createServer(webhookHandler(mod, { received, onWebhook: opts.onWebhook, shape: opts.shape }));
   const sockets = new Set();
   server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -217,15 +233,17 @@ async function startWebhookHost(mod, opts = {}) {
 }
 
 /** The test build of the module script (`node scripts/build.js --panic-test`): an input panics on purpose. */
-const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', 'elma365-voip.panic-test.module.ts');
+const PANIC_TEST_TS = path.join(root, 'target', 'panic-test', BUILD === 'nowasm' ? 'elma365-voip.panic-test.nowasm.module.ts' : 'elma365-voip.panic-test.module.ts');
 
-module.exports = { loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
+module.exports = { BUILD, TS_TARGETS, loadModule, makeStorage, makeEnums, HttpResponse, startWebhookHost, webhookHandler, toFetchRequest, fromHostResponse, moduleSource, MODULE_TS, REFERENCE_TS, PANIC_TEST_TS };
 
 // `--transpile`: writes the JS copies that Node 14.16 (no TypeScript compiler) loads: the module
 // script, the panic-test build and the benchmark's reference module, when they exist.
 if (require.main === module && process.argv.includes('--transpile')) {
   for (const file of [MODULE_TS, PANIC_TEST_TS, REFERENCE_TS].filter((f) => f === MODULE_TS || fs.existsSync(f))) {
-    moduleSource(file);
-    process.stdout.write(`${transpiledPath(file)}\n`);
+    for (const target of file === MODULE_TS ? TS_TARGETS : ['ESNext']) {
+      moduleSource(file, target);
+      process.stdout.write(`${transpiledPath(file, target)}\n`);
+    }
   }
 }

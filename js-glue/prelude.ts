@@ -1,9 +1,9 @@
   /* UTF-8 TextEncoder/TextDecoder for hosts that lack them (a bare V8 8.4 context has neither).
      The host's own classes are used when present; nothing global is assigned or replaced. */
-  const TextEncoder = HostTextEncoder || class {
-    encode(text) {
+  const TextEncoder: new () => { encode(text?: string): Uint8Array; [more: string]: any } = HostTextEncoder || class {
+    encode(text?: string): Uint8Array {
       const s = String(text === undefined ? '' : text);
-      const out = [];
+      const out: number[] = [];
       for (let i = 0; i < s.length; i++) {
         let c = s.charCodeAt(i);
         if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
@@ -19,22 +19,22 @@
       return new Uint8Array(out);
     }
   };
-  const TextDecoder = HostTextDecoder || class {
-    decode(bytes) {
+  const TextDecoder: new (label?: string, options?: object) => { decode(bytes?: Uint8Array): string } = HostTextDecoder || class {
+    decode(bytes?: Uint8Array): string {
       if (bytes === undefined) return '';
       let ascii = 0;
       while (ascii < bytes.length && bytes[ascii] < 0x80) ascii++;
       if (ascii === bytes.length) {
         // ASCII (what the core mostly sends): straight to char codes, no UTF-8 decoding.
         let text = '';
-        for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+        for (let i = 0; i < bytes.length; i += 8192) text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
         return text;
       }
-      const units = [];
+      const units: number[] = [];
       let out = '';
       for (let i = 0; i < bytes.length;) {
         const b = bytes[i++];
-        let c;
+        let c: number;
         if (b < 0x80) c = b;
         else if (b >= 0xf0) c = ((b & 7) << 18) | ((bytes[i++] & 63) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
         else if (b >= 0xe0) c = ((b & 15) << 12) | ((bytes[i++] & 63) << 6) | (bytes[i++] & 63);
@@ -46,13 +46,14 @@
     }
   };
 
+  /* ---- unpacking the embedded wasm (the WebAssembly build only; scripts/build.js cuts the no-wasm build here) ---- */
   /** Copies the characters of an ASCII string into `heap` at `at`, one byte each (a bare host has no TextEncoder). */
-  function copyChars(text, heap, at) {
+  function copyChars(text: string, heap: Uint8Array, at: number): void {
     for (let i = 0, n = text.length; i < n; i++) heap[at + i] = text.charCodeAt(i);
   }
 
   /** Grows a wasm memory to at least `bytes`. */
-  function reserve(memory, bytes) {
+  function reserve(memory: Elma365VoipWasmMemory, bytes: number): void {
     const missing = bytes - memory.buffer.byteLength;
     if (missing > 0) memory.grow(Math.ceil(missing / 65536));
   }
@@ -65,8 +66,8 @@
    * decodes both parts in place; the unpacker (loader/, miniz_oxide's raw DEFLATE decoder) then inflates the
    * core. `tick(phase)` marks each phase's end.
    */
-  function unpackCore(stage0, text, unpackerChars, unpackerSize, packedSize, size, tick) {
-    const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports;
+  function unpackCore(stage0: number[], text: string, unpackerChars: number, unpackerSize: number, packedSize: number, size: number, tick: (phase: string) => void): Uint8Array {
+    const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports as { memory: Elma365VoipWasmMemory; unz85(at: number, chars: number): number };
     const at = 128; // stage 0 keeps its table of Z85 values below
     reserve(s0.memory, at + text.length);
     copyChars(text, new Uint8Array(s0.memory.buffer), at);
@@ -74,7 +75,9 @@
     const unpackerLength = Math.min(unpackerSize, s0.unz85(at, unpackerChars));
     const packedLength = Math.min(packedSize, s0.unz85(at + unpackerChars, text.length - unpackerChars));
     tick('base85');
-    const unpacker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(s0.memory.buffer, at, unpackerLength)), {}).exports;
+    const unpacker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(s0.memory.buffer, at, unpackerLength)), {}).exports as {
+      memory: Elma365VoipWasmMemory; __heap_base: { value: number }; unpack(src: number, length: number, dst: number, size: number): number;
+    };
     tick('unpacker');
     const src = (unpacker.__heap_base.value + 15) & ~15;
     const dst = (src + packedLength + 15) & ~15;
