@@ -63,7 +63,7 @@
    * `text` is the Z85 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
    * the Z85 of the deflated core (`packedSize` bytes), each zero-padded to whole groups. The text is copied into
    * the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which
-   * decodes both parts in place; the unpacker (loader/, miniz_oxide's raw DEFLATE decoder) then inflates the
+   * decodes both parts in place; the unpacker (loader/, a small raw DEFLATE decoder after puff.c) then inflates the
    * core. `tick(phase)` marks each phase's end.
    */
   function unpackCore(stage0: number[], text: string, unpackerChars: number, unpackerSize: number, packedSize: number, size: number, tick: (phase: string) => void): Uint8Array {

@@ -16,7 +16,7 @@
 //  4. wasm-opt: lower the bulk-memory and non-trapping float ops that Rust's precompiled std uses,
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
 //     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in;
-//  5. the unpacker: loader/ (miniz_oxide's raw DEFLATE decoder, no_std) built, lowered and gated the same way,
+//  5. the unpacker: loader/ (a small no_std raw DEFLATE decoder after puff.c) built, lowered and gated the same way,
 //     and stage 0 (loader/stage0.wat, a Z85 decoder) assembled by wasm-opt;
 //  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
 //     Z85 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
@@ -272,7 +272,7 @@ ${glue}
   }
   /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes Z85. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
-  /* The unpacker (loader/, miniz_oxide's raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
+  /* The unpacker (loader/, a puff.c-like raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
      ${unpackerText.length} characters of the Z85 text below. The rest is the Rust core: ${wasm.length} bytes of
      wasm, deflated to ${packed.length}. */
   const UNPACKER_CHARS = ${unpackerText.length};
