@@ -27,15 +27,14 @@ struct Input<'a> {
 }
 
 impl Input<'_> {
+    /// The next `n` bits (at most 16: DEFLATE reads no more at once), or `None` past the end.
     fn bits(&mut self, n: u32) -> Option<u32> {
-        while self.held < n {
-            let b = *self.data.get(self.at)?;
-            self.at += 1;
-            self.acc |= u32::from(b) << self.held;
-            self.held += 8;
+        self.fill();
+        if self.held < n {
+            return None;
         }
         let v = self.acc & ((1u32 << n) - 1);
-        self.acc = if n == 32 { 0 } else { self.acc >> n };
+        self.acc >>= n;
         self.held -= n;
         Some(v)
     }
