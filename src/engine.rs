@@ -6,8 +6,9 @@ use crate::contract::TestResult;
 use crate::error::{ErrorOut, VoipError};
 use crate::host::{self, Host};
 use crate::http::WebhookRequest;
+use crate::i18n::{common as m, field, t, Lang};
 use crate::json::{self, Parsed};
-use crate::settings::{Provider, Settings};
+use crate::settings::{Provider, Read, Settings};
 use crate::{oktell, rostelecom};
 use serde::Serialize;
 use serde_json::Value;
@@ -98,7 +99,7 @@ fn op_name(op: &Op) -> &'static str {
 /// (scrubbed of every secret). `VoipTestConnection` never fails: its error becomes
 /// `{success: false, failReason}`.
 pub async fn call<H: Host>(
-    settings: &Result<Settings, VoipError>,
+    read: &Read,
     op_json: &str,
     body: Option<String>,
     host: &H,
@@ -108,9 +109,11 @@ pub async fn call<H: Host>(
     let unbounded = parsed
         .as_ref()
         .is_ok_and(|v| v.get("unbounded") == Some(&Value::Bool(true)));
+    let lang = read.lang;
+    let settings = &read.settings;
     let mut op = parsed.and_then(|v| Op::from_value(&v)).map_err(|e| {
-        let e = VoipError::bad_input(format!("The module shim sent an unknown call: {e}"));
-        ErrorOut::new(&e, &[])
+        let e = VoipError::bad_input(t!(m::MODULE_UNKNOWN_CALL, e));
+        ErrorOut::new(&e, &[], lang)
     })?;
     if let (Op::ParseWebhook { request }, Some(body)) = (&mut op, body) {
         request.body = Some(body);
@@ -122,7 +125,7 @@ pub async fn call<H: Host>(
         return host::write(host, &set)
             .await
             .map(|()| null())
-            .map_err(|e| ErrorOut::new(&e, &[]));
+            .map_err(|e| ErrorOut::new(&e, &[], lang));
     }
     let testing = op == Op::TestConnection;
     let outcome = match settings {
@@ -134,37 +137,38 @@ pub async fn call<H: Host>(
     };
     let secrets = settings.as_ref().map(Settings::secrets).unwrap_or_default();
     match outcome {
-        Ok(v) if testing && unbounded => Ok(value(unbounded_test(&v, &secrets))),
+        Ok(v) if testing && unbounded => Ok(value(unbounded_test(&v, &secrets, lang))),
         Ok(v) => Ok(v),
         Err(e) if testing => Ok(value(TestResult {
             success: false,
             fail_reason: Some(format!(
                 "{}{}",
-                ErrorOut::new(&e, &secrets).message,
-                if unbounded { UNBOUNDED_NOTE } else { "" }
+                ErrorOut::new(&e, &secrets, lang).message,
+                if unbounded {
+                    m::UNBOUNDED_NOTE.template(lang)
+                } else {
+                    ""
+                }
             )),
             message: None,
         })),
-        Err(e) => Err(ErrorOut::new(&e, &secrets)),
+        Err(e) => Err(ErrorOut::new(&e, &secrets, lang)),
     }
 }
 
-/// Added to a failed test on a host that cannot bound a request in time.
-const UNBOUNDED_NOTE: &str = " Also: this ELMA365 server cannot bound requests in time (no setTimeout, no AbortSignal.timeout).";
-
 /// A test that reached the PBX, on a host that cannot bound a request in time: it fails, because
 /// a PBX that stops answering would hang click-to-call and webhooks, and nothing else would say so.
-fn unbounded_test(reached: &str, secrets: &[&str]) -> TestResult {
+fn unbounded_test(reached: &str, secrets: &[&str], lang: Lang) -> TestResult {
     let what = json::parse(reached)
         .ok()
         .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
         .unwrap_or_default();
     TestResult {
         success: false,
-        fail_reason: Some(crate::error::scrub(&format!(
-            "The PBX answers, but requests to it cannot be bounded in time on this ELMA365 server: its scripts have no setTimeout and no AbortSignal.timeout. {} is only passed to the host's fetch as its `timeout` option, which it may ignore, so a PBX that stops answering would hang click-to-call and webhooks. Ask the ELMA365 administrator for timers in scripts. What was reached: {what}",
-            crate::settings::describe("requestTimeoutSec")
-        ), secrets)),
+        fail_reason: Some(crate::error::scrub(
+            &t!(m::UNBOUNDED_TEST, field("requestTimeoutSec"), what).render(lang),
+            secrets,
+        )),
         message: None,
     }
 }
@@ -193,8 +197,8 @@ mod tests {
 
     #[test]
     fn a_test_on_a_host_that_cannot_bound_requests_fails_and_names_the_timeout() {
-        let settings = Settings::from_json(
-            r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"the-key"}"#,
+        let settings = Read::from_json(
+            r#"{"provider":"rostelecom","rtClientId":"a","rtSignKey":"the-key","language":"en"}"#,
         );
         let mut storage = BTreeMap::new();
         let host = host::Scripted::new(&mut storage, 0.0, |_| {
@@ -348,9 +352,14 @@ mod tests {
                 0.0,
                 |_: &crate::http::HttpRequest| unreachable!(),
             );
-            pollster::block_on(call(&Settings::from_json("{}"), op, None, &host))
-                .unwrap_err()
-                .message
+            pollster::block_on(call(
+                &Read::from_json(r#"{"language":"en"}"#),
+                op,
+                None,
+                &host,
+            ))
+            .unwrap_err()
+            .message
         };
         let e = run(r#"{"op":"generateCall","src":5,"dst":"x"}"#);
         assert!(

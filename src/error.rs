@@ -1,7 +1,7 @@
 //! Errors an admin can act on: what failed, which setting is involved, and what to check.
 
 use crate::http::{snippet, Failure, HttpResponse};
-use crate::settings::describe;
+use crate::i18n::{capitalised, common as m, field, t, Lang, Text};
 use serde::Serialize;
 use std::fmt;
 
@@ -12,7 +12,8 @@ pub const MAX_ANSWER_BYTES: usize = 1_048_576;
 /// The longest piece of foreign text (a PBX's words, a network or storage error) a message quotes.
 pub const MAX_QUOTE_CHARS: usize = 300;
 
-/// Every failure the module reports. `Display` gives the full admin-facing sentence.
+/// Every failure the module reports. [`VoipError::render`] gives the full admin-facing sentence in
+/// the admin's language; `Display` gives it in English (for logs and tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VoipError {
     /// A settings field is missing or malformed.
@@ -20,12 +21,12 @@ pub enum VoipError {
         /// The field code.
         code: &'static str,
         /// What is wrong with it.
-        problem: String,
+        problem: Text,
     },
     /// DNS failed or the connection was refused.
     Unreachable {
         /// What we tried to reach, e.g. "the Oktell server at http://h:4055".
-        target: String,
+        target: Text,
         /// The settings field holding the address.
         setting: &'static str,
         /// The network error's own text.
@@ -34,14 +35,14 @@ pub enum VoipError {
     /// No answer within `requestTimeoutSec`.
     Timeout {
         /// What we tried to reach.
-        target: String,
+        target: Text,
         /// The timeout in seconds.
         secs: u32,
     },
     /// The TLS handshake or certificate check failed.
     Tls {
         /// What we tried to reach.
-        target: String,
+        target: Text,
         /// The settings field holding the address.
         setting: &'static str,
         /// The TLS error's own text.
@@ -50,48 +51,48 @@ pub enum VoipError {
     /// The PBX rejected our credentials.
     AuthRejected {
         /// What rejected us.
-        target: String,
-        /// The settings fields to check, already described.
-        settings: String,
+        target: Text,
+        /// The settings fields to check.
+        settings: Text,
         /// What the PBX said.
-        detail: String,
+        detail: Text,
     },
     /// The server answered, but not the way this PBX would.
     NotPbx {
         /// What answered.
-        target: String,
+        target: Text,
         /// The settings field holding the address.
         setting: &'static str,
         /// What it answered.
-        detail: String,
+        detail: Text,
     },
     /// The PBX answered with an error of its own.
     Provider {
         /// The whole sentence, including the provider's text.
-        message: String,
+        message: Text,
     },
     /// ELMA365's storage (`Namespace.storage`) failed under the module.
     Storage {
-        /// `read` or `write`.
-        action: &'static str,
+        /// Whether a write failed (else a read).
+        write: bool,
         /// The storage's own error text.
         detail: String,
     },
     /// A fault inside the module itself (its shim or core), never a network problem.
     Module {
         /// What went wrong.
-        detail: String,
+        detail: Text,
     },
     /// The input handed to the module (by ELMA365 or a webhook) is unusable.
     BadInput {
         /// The whole sentence.
-        message: String,
+        message: Text,
     },
 }
 
 impl VoipError {
-    /// A settings problem: `code («label») <problem>`.
-    pub fn setting(code: &'static str, problem: impl Into<String>) -> VoipError {
+    /// A settings problem: the field, then `problem`.
+    pub fn setting(code: &'static str, problem: impl Into<Text>) -> VoipError {
         VoipError::Setting {
             code,
             problem: problem.into(),
@@ -99,23 +100,30 @@ impl VoipError {
     }
 
     /// A provider-side failure with a complete sentence.
-    pub fn provider(message: impl Into<String>) -> VoipError {
+    pub fn provider(message: impl Into<Text>) -> VoipError {
         VoipError::Provider {
             message: message.into(),
         }
     }
 
     /// Unusable input with a complete sentence.
-    pub fn bad_input(message: impl Into<String>) -> VoipError {
+    pub fn bad_input(message: impl Into<Text>) -> VoipError {
         VoipError::BadInput {
             message: message.into(),
         }
     }
 
-    /// A failed storage `read` or `write`, with the storage's own text.
-    pub fn storage(action: &'static str, detail: &str) -> VoipError {
+    /// A fault of the module itself.
+    pub fn module(detail: impl Into<Text>) -> VoipError {
+        VoipError::Module {
+            detail: detail.into(),
+        }
+    }
+
+    /// A failed storage read (`write` false) or write, with the storage's own text.
+    pub fn storage(write: bool, detail: &str) -> VoipError {
         VoipError::Storage {
-            action,
+            write,
             detail: snippet(detail, 200),
         }
     }
@@ -124,7 +132,7 @@ impl VoipError {
     /// names the request, `target` and `setting` what answered and where its address is set.
     pub fn check_answer_size(
         r: &HttpResponse,
-        target: &str,
+        target: &Text,
         setting: &'static str,
         what: &str,
     ) -> Result<(), VoipError> {
@@ -133,26 +141,22 @@ impl VoipError {
             return Ok(());
         }
         Err(VoipError::NotPbx {
-            target: target.to_string(),
+            target: target.clone(),
             setting,
-            detail: format!(
-                "its answer to {what} is too large: {size} bytes, over the limit of {MAX_ANSWER_BYTES} bytes (1 MB)"
-            ),
+            detail: t!(m::ANSWER_TOO_LARGE, what, size, MAX_ANSWER_BYTES),
         })
     }
 
     /// Classifies a failed fetch (no HTTP response at all) into unreachable / timeout / TLS.
     pub fn from_failure(
         failure: &Failure,
-        target: &str,
+        target: &Text,
         setting: &'static str,
         timeout_secs: u32,
     ) -> VoipError {
         let detail = failure.detail();
         if failure.module {
-            return VoipError::Module {
-                detail: format!("while talking to {target}: {detail}"),
-            };
+            return VoipError::module(t!(m::MODULE_WHILE, target.clone(), detail));
         }
         let code = failure.code.to_ascii_uppercase();
         let text = failure.message.to_ascii_lowercase();
@@ -163,7 +167,7 @@ impl VoipError {
             || text.contains("timed out")
         {
             return VoipError::Timeout {
-                target: target.to_string(),
+                target: target.clone(),
                 secs: timeout_secs,
             };
         }
@@ -184,13 +188,13 @@ impl VoipError {
             || text.contains("tls")
         {
             return VoipError::Tls {
-                target: target.to_string(),
+                target: target.clone(),
                 setting,
                 detail,
             };
         }
         VoipError::Unreachable {
-            target: target.to_string(),
+            target: target.clone(),
             setting,
             detail,
         }
@@ -211,56 +215,91 @@ impl VoipError {
             VoipError::BadInput { .. } => "bad_input",
         }
     }
-}
 
-impl fmt::Display for VoipError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The whole message as a text of the catalogue.
+    pub fn text(&self) -> Text {
         match self {
-            VoipError::Setting { code, problem } => write!(f, "{} {problem}", describe(code)),
-            VoipError::Unreachable { target, setting, detail } => write!(
-                f,
-                "Cannot reach {target}: {detail}. Check {} (host name and port) and that this ELMA365 server can reach it through firewalls.",
-                describe(setting)
-            ),
-            VoipError::Timeout { target, secs } => write!(
-                f,
-                "No answer from {target} within {secs} s. Check that the server is up and not overloaded, or raise {}.",
-                describe("requestTimeoutSec")
-            ),
-            VoipError::Tls { target, setting, detail } => write!(
-                f,
-                "TLS failure talking to {target}: {detail}. Check the server's certificate (expired, self-signed, or issued by a CA this ELMA365 server does not trust, such as the Russian Trusted CA) or use the right scheme in {}.",
-                describe(setting)
-            ),
-            VoipError::AuthRejected { target, settings, detail } => {
-                write!(f, "{} rejected the credentials ({detail}). Check {settings}.", capitalise(target))
+            VoipError::Setting { code, problem } => {
+                t!(m::ERR_SETTING, field(code), problem.clone())
             }
-            VoipError::NotPbx { target, setting, detail } => write!(
-                f,
-                "{} answered, but not like the PBX would ({detail}). Check that {} points at the right service and port.",
-                capitalise(target),
-                describe(setting)
-            ),
-            VoipError::Storage { action, detail } => write!(
-                f,
-                "The ELMA365 module storage (Namespace.storage) failed to {action}: {detail}. This is the ELMA365 server's side, not the PBX: check the server's storage and logs."
-            ),
-            VoipError::Module { detail } => write!(
-                f,
-                "Internal error in the elma365-voip module {} (not a network or PBX problem): {}. Please report it with this text.",
+            VoipError::Unreachable {
+                target,
+                setting,
+                detail,
+            } => {
+                t!(m::ERR_UNREACHABLE, target.clone(), detail, field(setting))
+            }
+            VoipError::Timeout { target, secs } => {
+                t!(
+                    m::ERR_TIMEOUT,
+                    target.clone(),
+                    *secs,
+                    field("requestTimeoutSec")
+                )
+            }
+            VoipError::Tls {
+                target,
+                setting,
+                detail,
+            } => {
+                t!(m::ERR_TLS, target.clone(), detail, field(setting))
+            }
+            VoipError::AuthRejected {
+                target,
+                settings,
+                detail,
+            } => {
+                t!(
+                    m::ERR_AUTH,
+                    target.clone(),
+                    detail.clone(),
+                    settings.clone()
+                )
+            }
+            VoipError::NotPbx {
+                target,
+                setting,
+                detail,
+            } => {
+                t!(
+                    m::ERR_NOT_PBX,
+                    target.clone(),
+                    detail.clone(),
+                    field(setting)
+                )
+            }
+            VoipError::Storage { write, detail } => {
+                let msg = if *write {
+                    &m::ERR_STORAGE_WRITE
+                } else {
+                    &m::ERR_STORAGE_READ
+                };
+                Text::new(msg, vec![detail.into()])
+            }
+            VoipError::Module { detail } => t!(
+                m::ERR_MODULE,
                 crate::VERSION,
-                snippet(detail, MAX_QUOTE_CHARS)
+                snippet(&detail.to_string(), MAX_QUOTE_CHARS)
             ),
-            VoipError::Provider { message } | VoipError::BadInput { message } => f.write_str(message),
+            VoipError::Provider { message } | VoipError::BadInput { message } => message.clone(),
+        }
+    }
+
+    /// The whole admin-facing sentence in `lang`. A sentence that starts with its target (`the
+    /// Oktell server …`) starts with a capital letter.
+    pub fn render(&self, lang: Lang) -> String {
+        let text = self.text().render(lang);
+        match self {
+            VoipError::AuthRejected { .. } | VoipError::NotPbx { .. } => capitalised(text),
+            _ => text,
         }
     }
 }
 
-/// `the Oktell server` → `The Oktell server`, for targets that start a sentence.
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+impl fmt::Display for VoipError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
 }
 
 /// The error as it crosses to JS: a kind and the message (already scrubbed of secrets).
@@ -316,11 +355,11 @@ fn mask_parameters(text: &str) -> String {
 }
 
 impl ErrorOut {
-    /// Builds the JS-facing error, scrubbing the given secrets from the message.
-    pub fn new(err: &VoipError, secrets: &[&str]) -> ErrorOut {
+    /// Builds the JS-facing error in `lang`, scrubbing the given secrets from the message.
+    pub fn new(err: &VoipError, secrets: &[&str], lang: Lang) -> ErrorOut {
         ErrorOut {
             kind: err.kind(),
-            message: scrub(&err.to_string(), secrets),
+            message: scrub(&err.render(lang), secrets),
         }
     }
 }
@@ -345,7 +384,12 @@ mod tests {
             module: true,
             ..failure("ECONNREFUSED", "")
         };
-        let e = VoipError::from_failure(&f, "the Oktell server at http://h:1", "oktellUrl", 5);
+        let e = VoipError::from_failure(
+            &f,
+            &Text::raw("the Oktell server at http://h:1"),
+            "oktellUrl",
+            5,
+        );
         assert_eq!(e.kind(), "module");
         let text = e.to_string();
         assert!(
@@ -364,19 +408,19 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            r.status_text(),
+            r.status_text().to_string(),
             "an error without a status code (the host's fetch gives only `ok`)"
         );
         let ok = HttpResponse {
             status: 404,
             ..Default::default()
         };
-        assert_eq!(ok.status_text(), "HTTP 404");
+        assert_eq!(ok.status_text().to_string(), "HTTP 404");
     }
 
     #[test]
     fn network_failures_are_classified() {
-        let t = "the Oktell server at http://h:1";
+        let t = &Text::raw("the Oktell server at http://h:1");
         assert_eq!(
             VoipError::from_failure(
                 &failure("ECONNREFUSED", "connect ECONNREFUSED"),
@@ -515,7 +559,12 @@ mod tests {
             ..Default::default()
         };
         let check = |r: &HttpResponse| {
-            VoipError::check_answer_size(r, "the PBX at http://h", "oktellUrl", "getlicenseinfo")
+            VoipError::check_answer_size(
+                r,
+                &Text::raw("the PBX at http://h"),
+                "oktellUrl",
+                "getlicenseinfo",
+            )
         };
         assert_eq!(check(&r), Ok(()));
         r.body.push('y');
@@ -547,16 +596,10 @@ mod tests {
         let f = failure(&long, &long);
         assert!(f.detail().chars().count() < 250, "{}", f.detail().len());
         let e = VoipError::Module {
-            detail: long.clone(),
+            detail: Text::raw(long.clone()),
         };
         assert!(e.to_string().chars().count() < 500);
-        assert!(
-            VoipError::storage("read", &long)
-                .to_string()
-                .chars()
-                .count()
-                < 500
-        );
+        assert!(VoipError::storage(false, &long).to_string().chars().count() < 500);
     }
 
     #[test]

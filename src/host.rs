@@ -48,16 +48,14 @@ pub trait Host {
 
 /// Performs `request`; a failure of the host adapter itself is the module's fault, not the network's.
 pub async fn fetch<H: Host>(host: &H, request: &HttpRequest) -> Result<Outcome, VoipError> {
-    host.fetch(request)
-        .await
-        .map_err(|detail| VoipError::Module { detail })
+    host.fetch(request).await.map_err(VoipError::module)
 }
 
 /// Reads `keys`, classifying a storage failure.
 pub async fn read<H: Host>(host: &H, keys: &[String]) -> Result<Stored, VoipError> {
     host.read(keys)
         .await
-        .map_err(|e| VoipError::storage("read", &e))
+        .map_err(|e| VoipError::storage(false, &e))
 }
 
 /// Performs `writes` (nothing when empty), classifying a storage failure.
@@ -70,7 +68,7 @@ pub async fn write<H: Host>(
     }
     host.write(writes)
         .await
-        .map_err(|e| VoipError::storage("write", &e))
+        .map_err(|e| VoipError::storage(true, &e))
 }
 
 /// The storage failures one webhook request met. A webhook never gives up on a failed read or
@@ -208,6 +206,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for Scripted<'_, F> {
 
 /// Runs one contract call to completion on a [`Scripted`] host: `respond` answers each fetch,
 /// `storage` is the storage. Returns the result, or the error message the shim would throw.
+/// Messages are in English unless the settings set `language` (the module's default is Russian).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn run_native(
     settings_json: &str,
@@ -218,7 +217,11 @@ pub fn run_native(
 ) -> Result<serde_json::Value, String> {
     let host = Scripted::new(storage, now_ms, respond);
     let op = serde_json::to_string(op).unwrap_or_default();
-    let settings = crate::settings::Settings::from_json(settings_json);
+    let mut json: serde_json::Value = serde_json::from_str(settings_json).unwrap_or_default();
+    if let Some(map) = json.as_object_mut() {
+        map.entry("language").or_insert("en".into());
+    }
+    let settings = crate::settings::Read::from_json(&json.to_string());
     let result = pollster::block_on(crate::engine::call(&settings, &op, None, &host));
     result
         .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))

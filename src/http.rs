@@ -23,13 +23,11 @@ pub struct HttpRequest {
     pub timeout_ms: u32,
     /// Where the URL came from (a settings code), so failures can name it.
     pub setting: String,
-    /// Who we talk to, for messages, e.g. "the Oktell server at http://h:4055".
-    pub target: String,
 }
 
 impl HttpRequest {
     /// A `GET` of `url`.
-    pub fn get(url: String, timeout_sec: u32, setting: &str, target: String) -> HttpRequest {
+    pub fn get(url: String, timeout_sec: u32, setting: &str) -> HttpRequest {
         HttpRequest {
             method: "GET".into(),
             url,
@@ -37,7 +35,6 @@ impl HttpRequest {
             body: None,
             timeout_ms: timeout_sec * 1000,
             setting: setting.into(),
-            target,
         }
     }
 
@@ -77,11 +74,12 @@ impl HttpResponse {
     }
 
     /// The status for messages: `HTTP 404`, or what the host's fetch said when it gave no code.
-    pub fn status_text(&self) -> String {
+    pub fn status_text(&self) -> crate::i18n::Text {
+        use crate::i18n::{common as m, t};
         match (self.no_status, self.status) {
-            (false, status) => format!("HTTP {status}"),
-            (true, 200) => "a success without a status code".into(),
-            (true, _) => "an error without a status code (the host's fetch gives only `ok`)".into(),
+            (false, status) => t!(m::STATUS_HTTP, status),
+            (true, 200) => t!(m::STATUS_NONE_OK),
+            (true, _) => t!(m::STATUS_NONE_ERROR),
         }
     }
 

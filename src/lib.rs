@@ -16,6 +16,7 @@
 //! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
 //! - [`error`]: admin-facing errors and secret scrubbing;
+//! - [`i18n`]: the one catalogue of admin-facing messages, in Russian and English;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
 //! - `fuzzing` (native only): the fuzz targets' logic, for `fuzz/` and the corpus replay test;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
@@ -28,6 +29,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod host;
 pub mod http;
+pub mod i18n;
 pub mod json;
 pub mod lock;
 pub mod oktell;

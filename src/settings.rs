@@ -6,6 +6,7 @@
 //! that the README's settings table says the same.
 
 use crate::error::VoipError;
+use crate::i18n::{common as m, t, Lang};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -83,6 +84,13 @@ pub const FIELDS: &[Field] = &[
         example: "rostelecom",
         choices: &["oktell", "rostelecom"],
         ..field("provider", Kind::Choice, Scope::All, "АТС")
+    },
+    Field {
+        help: "Language of the module's messages to the admin: ru (Russian) or en (English).",
+        default: "ru",
+        example: "en",
+        choices: &["ru", "en"],
+        ..field("language", Kind::Choice, Scope::All, "Язык сообщений")
     },
     Field {
         help: "Timeout in seconds for every request to the PBX (1 to 60).",
@@ -221,6 +229,8 @@ pub struct RostelecomSettings {
 pub struct Settings {
     /// The provider.
     pub provider: Provider,
+    /// The language of admin-facing messages.
+    pub lang: Lang,
     /// Per-request timeout in seconds.
     pub timeout_sec: u32,
     /// Country calling code (digits).
@@ -270,31 +280,24 @@ impl Settings {
 
     /// Parses and validates `Namespace.params.data` given as JSON text.
     pub fn from_json(text: &str) -> Result<Settings, VoipError> {
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let empty = Map::new();
-        let map = value.as_object().unwrap_or(&empty);
-        Settings::from_map(map)
+        Read::from_json(text).settings
     }
 
     /// Parses and validates a settings object.
     pub fn from_map(map: &Map<String, Value>) -> Result<Settings, VoipError> {
         let r = Reader { map };
         let provider = match r.text("provider").map(|p| p.to_ascii_lowercase()) {
-            None => {
-                return Err(VoipError::setting(
-                    "provider",
-                    "is empty: choose oktell or rostelecom",
-                ))
-            }
+            None => return Err(VoipError::setting("provider", t!(m::SET_PROVIDER_EMPTY))),
             Some(p) if p == "oktell" => Provider::Oktell,
             Some(p) if p == "rostelecom" || p == "rt" => Provider::Rostelecom,
             Some(p) => {
                 return Err(VoipError::setting(
                     "provider",
-                    format!("is «{}»: expected oktell or rostelecom", clip(&p)),
+                    t!(m::SET_PROVIDER_BAD, clip(&p)),
                 ))
             }
         };
+        let lang = language(map)?;
         let timeout_sec = match r.text("requestTimeoutSec") {
             None => 10,
             Some(t) => match t.parse::<u32>() {
@@ -302,10 +305,7 @@ impl Settings {
                 _ => {
                     return Err(VoipError::setting(
                         "requestTimeoutSec",
-                        format!(
-                            "is «{}»: expected a whole number of seconds from 1 to 60",
-                            clip(&t)
-                        ),
+                        t!(m::SET_TIMEOUT_BAD, clip(&t)),
                     ))
                 }
             },
@@ -321,7 +321,7 @@ impl Settings {
                 {
                     return Err(VoipError::setting(
                         "countryCode",
-                        format!("is «{}»: expected 1 to 3 digits, e.g. 7", clip(c)),
+                        t!(m::SET_COUNTRY_BAD, clip(c)),
                     ));
                 }
                 c.to_string()
@@ -329,6 +329,7 @@ impl Settings {
         };
         let mut settings = Settings {
             provider,
+            lang,
             timeout_sec,
             country_code,
             webhook_secret: r.raw_text("webhookSecret"),
@@ -337,21 +338,15 @@ impl Settings {
         };
         match provider {
             Provider::Oktell => {
-                let url = r.text("oktellUrl").ok_or_else(|| {
-                    VoipError::setting(
-                        "oktellUrl",
-                        "is empty: set the Oktell web server address, e.g. http://192.168.0.1:4055",
-                    )
-                })?;
+                let url = r
+                    .text("oktellUrl")
+                    .ok_or_else(|| VoipError::setting("oktellUrl", t!(m::SET_OKTELL_URL_EMPTY)))?;
                 let url = validate_base_url("oktellUrl", &url, false)?;
                 let password = r.raw_text("oktellPassword").unwrap_or_default();
                 let auth = match r.text("oktellLogin") {
                     Some(login) => {
                         if login.contains(':') {
-                            return Err(VoipError::setting(
-                                "oktellLogin",
-                                "contains «:», which HTTP Basic auth cannot carry",
-                            ));
+                            return Err(VoipError::setting("oktellLogin", t!(m::SET_LOGIN_COLON)));
                         }
                         OktellAuth::Basic { login, password }
                     }
@@ -370,24 +365,24 @@ impl Settings {
                     .text("rtApiUrl")
                     .unwrap_or_else(|| field_by_code("rtApiUrl").default.to_string());
                 let api_url = validate_base_url("rtApiUrl", &api_url, true)?;
-                let client_id = r.text("rtClientId").ok_or_else(|| {
-                    VoipError::setting("rtClientId", "is empty: copy «Уникальный код идентификации» from the Rostelecom personal account")
-                })?;
+                let client_id = r
+                    .text("rtClientId")
+                    .ok_or_else(|| VoipError::setting("rtClientId", t!(m::SET_CLIENT_ID_EMPTY)))?;
                 if !client_id.bytes().all(|b| b.is_ascii_graphic()) {
-                    return Err(VoipError::setting("rtClientId", "contains spaces or non-ASCII characters: copy it again from the personal account"));
+                    return Err(VoipError::setting("rtClientId", t!(m::SET_NOT_ASCII)));
                 }
-                let sign_key = r.text("rtSignKey").ok_or_else(|| {
-                    VoipError::setting("rtSignKey", "is empty: copy «Уникальный ключ для подписи» from the Rostelecom personal account")
-                })?;
+                let sign_key = r
+                    .text("rtSignKey")
+                    .ok_or_else(|| VoipError::setting("rtSignKey", t!(m::SET_SIGN_KEY_EMPTY)))?;
                 if !sign_key.bytes().all(|b| b.is_ascii_graphic()) {
-                    return Err(VoipError::setting("rtSignKey", "contains spaces or non-ASCII characters: copy it again from the personal account"));
+                    return Err(VoipError::setting("rtSignKey", t!(m::SET_NOT_ASCII)));
                 }
                 let record_ip = r.text("rtRecordIp");
                 if let Some(ip) = &record_ip {
                     if !is_ipv4(ip) {
                         return Err(VoipError::setting(
                             "rtRecordIp",
-                            format!("is «{}»: expected an IPv4 address such as 203.0.113.10, or leave it empty", clip(ip)),
+                            t!(m::SET_IP_BAD, clip(ip)),
                         ));
                     }
                 }
@@ -401,6 +396,43 @@ impl Settings {
         }
         Ok(settings)
     }
+}
+
+/// Settings as the binding reads them: the language (read first, so that even invalid settings are
+/// reported in it) and the validated settings.
+#[derive(Clone, Debug)]
+pub struct Read {
+    /// The language of admin-facing messages (Russian when the setting is empty or invalid).
+    pub lang: Lang,
+    /// The settings, or what is wrong with them.
+    pub settings: Result<Settings, VoipError>,
+}
+
+impl Read {
+    /// Reads `Namespace.params.data` given as JSON text.
+    pub fn from_json(text: &str) -> Read {
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let empty = Map::new();
+        let map = value.as_object().unwrap_or(&empty);
+        Read {
+            lang: language(map).unwrap_or_default(),
+            settings: Settings::from_map(map),
+        }
+    }
+}
+
+/// The `language` setting: Russian when empty, an error naming the field when unknown.
+fn language(map: &Map<String, Value>) -> Result<Lang, VoipError> {
+    let value = Reader { map }.text("language");
+    Lang::parse(value.as_deref()).ok_or_else(|| {
+        VoipError::setting(
+            "language",
+            t!(
+                m::SET_LANGUAGE_BAD,
+                clip(value.as_deref().unwrap_or_default())
+            ),
+        )
+    })
 }
 
 /// Reads trimmed string values out of the settings object, whatever JSON type they came as.
@@ -461,13 +493,15 @@ pub fn validate_base_url(
     url: &str,
     allow_path: bool,
 ) -> Result<String, VoipError> {
-    let bad = |why: &str| VoipError::setting(code, format!("is «{}»: {why}", clip(url)));
+    let bad = |why: &'static crate::i18n::Msg| {
+        VoipError::setting(code, t!(m::SET_URL_BAD, clip(url), t!(*why)))
+    };
     let rest = if let Some(r) = url.strip_prefix("http://") {
         r
     } else if let Some(r) = url.strip_prefix("https://") {
         r
     } else {
-        return Err(bad("it must start with http:// or https://"));
+        return Err(bad(&m::SET_URL_SCHEME));
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -475,10 +509,7 @@ pub fn validate_base_url(
     };
     if authority.contains('@') {
         // Never quote it: the user part may hold a password.
-        return Err(VoipError::setting(
-            code,
-            "contains credentials: put them into the login and password fields, not into the URL",
-        ));
+        return Err(VoipError::setting(code, t!(m::SET_URL_CREDENTIALS)));
     }
     let (host, port) = match authority.rfind(':') {
         Some(i) if !authority.ends_with(']') => (&authority[..i], Some(&authority[i + 1..])),
@@ -489,19 +520,19 @@ pub fn validate_base_url(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-._[]:".contains(&b));
     if !host_ok {
-        return Err(bad("the host name is missing or has invalid characters"));
+        return Err(bad(&m::SET_URL_HOST));
     }
     if let Some(p) = port {
         if p.parse::<u16>().map(|n| n == 0).unwrap_or(true) {
-            return Err(bad("the port must be a number from 1 to 65535"));
+            return Err(bad(&m::SET_URL_PORT));
         }
     }
     if url.contains('?') || url.contains('#') {
-        return Err(bad("remove the query string"));
+        return Err(bad(&m::SET_URL_QUERY));
     }
     let path = path.trim_end_matches('/');
     if !path.is_empty() && !allow_path {
-        return Err(bad("give only scheme, host and port, without a path"));
+        return Err(bad(&m::SET_URL_PATH));
     }
     Ok(format!(
         "{}{}",

@@ -10,7 +10,7 @@ use crate::error::VoipError;
 use crate::host::{Host, Stored};
 use crate::http::{HttpRequest, Outcome};
 use crate::json;
-use crate::settings::Settings;
+use crate::settings::Read;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -50,18 +50,16 @@ thread_local! {
     static SETTINGS: RefCell<Option<(String, Rc<Read>)>> = const { RefCell::new(None) };
 }
 
-type Read = Result<Settings, VoipError>;
-
 /// The settings read from `json`, from the cache while they are unchanged.
 fn settings(json: String) -> Rc<Read> {
     SETTINGS.with(|cache| {
         let Ok(mut cache) = cache.try_borrow_mut() else {
-            return Rc::new(Settings::from_json(&json));
+            return Rc::new(Read::from_json(&json));
         };
         match cache.as_ref() {
             Some((text, read)) if *text == json => Rc::clone(read),
             _ => {
-                let read = Rc::new(Settings::from_json(&json));
+                let read = Rc::new(Read::from_json(&json));
                 *cache = Some((json, Rc::clone(&read)));
                 read
             }
@@ -73,7 +71,7 @@ fn settings(json: String) -> Rc<Read> {
 fn panic_message(info: &std::panic::PanicHookInfo<'_>) -> String {
     let text = info.to_string();
     let text = SETTINGS.with(|cache| match cache.try_borrow().as_deref() {
-        Ok(Some((_, read))) => match read.as_ref() {
+        Ok(Some((_, read))) => match &read.settings {
             Ok(s) => crate::error::scrub(&text, &s.secrets()),
             Err(_) => text.clone(),
         },

@@ -2,12 +2,13 @@
 
 use crate::error::VoipError;
 use crate::http::{url_with_query, HttpRequest, HttpResponse, Outcome};
-use crate::settings::{describe, OktellAuth, Settings};
+use crate::i18n::{field, oktell as m, t, Text};
+use crate::settings::{OktellAuth, Settings};
 use base64::Engine as _;
 
 /// Who we talk to, for messages.
-pub fn target(s: &Settings) -> String {
-    format!("the Oktell server at {}", s.oktell().url)
+pub fn target(s: &Settings) -> Text {
+    t!(m::TARGET, &s.oktell().url)
 }
 
 /// `GET <oktellUrl>/<command>?params` with the configured auth (Basic header or `password=`).
@@ -21,7 +22,6 @@ pub fn command(s: &Settings, command: &str, params: &[(&str, &str)]) -> HttpRequ
         url_with_query(&ok.url, command, &params),
         s.timeout_sec,
         "oktellUrl",
-        target(s),
     );
     match &ok.auth {
         OktellAuth::Basic { login, password } => {
@@ -34,23 +34,12 @@ pub fn command(s: &Settings, command: &str, params: &[(&str, &str)]) -> HttpRequ
 }
 
 /// Which settings to check when Oktell refuses us, worded for the auth mode in force.
-pub fn auth_hint(s: &Settings) -> String {
+pub fn auth_hint(s: &Settings) -> Text {
+    let (login, password) = (field("oktellLogin"), field("oktellPassword"));
     match &s.oktell().auth {
-        OktellAuth::None => format!(
-            "{} and {}: Oktell wants credentials (a Web-API user with «исполнение методов Web-API», or the QueryWebServerPassword)",
-            describe("oktellLogin"),
-            describe("oktellPassword")
-        ),
-        OktellAuth::QueryPassword(_) => format!(
-            "{} (sent as password=, it must equal QueryWebServerPassword); or set {} to use a Web-API user",
-            describe("oktellPassword"),
-            describe("oktellLogin")
-        ),
-        OktellAuth::Basic { .. } => format!(
-            "{} and {} (the user needs the «исполнение методов Web-API» privilege)",
-            describe("oktellLogin"),
-            describe("oktellPassword")
-        ),
+        OktellAuth::None => t!(m::AUTH_HINT_NONE, login, password),
+        OktellAuth::QueryPassword(_) => t!(m::AUTH_HINT_PASSWORD, password, login),
+        OktellAuth::Basic { .. } => t!(m::AUTH_HINT_BASIC, login, password),
     }
 }
 
@@ -69,7 +58,7 @@ pub fn response<'a>(
             Err(VoipError::AuthRejected {
                 target: target(s),
                 settings: auth_hint(s),
-                detail: format!("HTTP {} on {what}", r.status),
+                detail: t!(m::AUTH_DETAIL, r.status, what),
             })
         }
         Outcome::Response(r) => Ok(r),

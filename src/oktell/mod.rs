@@ -236,7 +236,7 @@ fn not_oktell(s: &Settings, what: &str, r: &HttpResponse) -> VoipError {
     VoipError::NotPbx {
         target: api::target(s),
         setting: "oktellUrl",
-        detail: format!("{what} gave {} «{}»", r.status_text(), r.snippet(60)),
+        detail: format!("{what} gave {} «{}»", r.status_text(), r.snippet(60)).into(),
     }
 }
 
@@ -314,7 +314,8 @@ fn license_serial(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> 
             "getlicenseinfo?detail=regserial gave {} «{}» instead of a licence serial",
             r.status_text(),
             r.snippet(60)
-        ),
+        )
+        .into(),
     })
 }
 

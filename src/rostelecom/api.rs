@@ -2,7 +2,8 @@
 
 use crate::error::VoipError;
 use crate::http::{HttpRequest, HttpResponse};
-use crate::settings::{describe, RostelecomSettings, Settings};
+use crate::i18n::{common, field, rostelecom as m, t, Text};
+use crate::settings::{RostelecomSettings, Settings};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -30,8 +31,8 @@ pub fn verify(client_id: &str, body: &str, sign_key: &str, received: &str) -> bo
 }
 
 /// Who we talk to, for messages.
-pub fn target(rt: &RostelecomSettings) -> String {
-    format!("the Rostelecom virtual PBX API at {}", rt.api_url)
+pub fn target(rt: &RostelecomSettings) -> Text {
+    t!(m::TARGET, &rt.api_url)
 }
 
 /// A signed `POST <rtApiUrl>/<method>` carrying `body` exactly as given.
@@ -49,7 +50,6 @@ pub fn request(s: &Settings, method: &str, body: String) -> HttpRequest {
         body: Some(body),
         timeout_ms: s.timeout_sec * 1000,
         setting: "rtApiUrl".into(),
-        target: target(rt),
     }
 }
 
@@ -71,8 +71,8 @@ pub fn result_message(v: &Value) -> String {
         })
 }
 
-fn auth_settings() -> String {
-    format!("{} and {}", describe("rtClientId"), describe("rtSignKey"))
+fn auth_settings() -> Text {
+    t!(common::AND, field("rtClientId"), field("rtSignKey"))
 }
 
 fn looks_like_auth_failure(message: &str) -> bool {
@@ -109,20 +109,20 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
         return Err(VoipError::AuthRejected {
             target: target(rt),
             settings: auth_settings(),
-            detail: format!(
-                "HTTP {} on {method}{}",
-                resp.status,
-                detail.map(|d| format!(": {d}")).unwrap_or_default()
-            ),
+            detail: match detail {
+                Some(d) => t!(m::AUTH_DETAIL_SAID, resp.status, method, d),
+                None => t!(m::AUTH_DETAIL, resp.status, method),
+            },
         });
     }
     let Some(json) = json else {
         return Err(VoipError::NotPbx {
             target: target(rt),
             setting: "rtApiUrl",
-            detail: format!(
-                "{} on {method} with «{}» instead of a JSON result",
+            detail: t!(
+                m::NOT_JSON_RESULT,
                 resp.status_text(),
+                method,
                 resp.snippet(80)
             ),
         });
@@ -136,17 +136,14 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
                 return Err(VoipError::AuthRejected {
                     target: target(rt),
                     settings: auth_settings(),
-                    detail: format!("result {code} on {method}: {message}"),
+                    detail: t!(m::AUTH_DETAIL_RESULT, code, method, message),
                 });
             }
-            Err(VoipError::provider(format!(
-                "The Rostelecom PBX refused {method}: result {code}{}",
-                if message.is_empty() {
-                    String::new()
-                } else {
-                    format!(", «{message}»")
-                }
-            )))
+            Err(VoipError::provider(if message.is_empty() {
+                t!(m::REFUSED, method, code)
+            } else {
+                t!(m::REFUSED_SAID, method, code, message)
+            }))
         }
     }
 }

@@ -1,0 +1,346 @@
+//! The one catalogue of admin-facing messages, in Russian (the default) and English.
+//!
+//! Every sentence an admin can read (a fail reason of «Проверить соединение», an error thrown by a
+//! contract function, a settings problem, a hint naming the setting to check) is one [`Msg`] here,
+//! with both languages side by side: [`catalogue!`] takes no entry without both. Code builds a
+//! [`Text`] (a message and its arguments) and renders it only at the edge, in the language of the
+//! `language` setting ([`Lang`]). Arguments are foreign text quoted as it came (a PBX's own
+//! words, a network error), numbers, settings fields (named per language by [`Arg::Field`]), or
+//! nested texts. A test proves every entry has both languages with the same placeholders.
+//!
+//! The catalogue is split by area ([`common`], [`oktell`], [`rostelecom`]); it is still one
+//! catalogue: one macro, one naming scheme, one completeness test over all of it.
+
+pub mod common;
+pub mod oktell;
+pub mod rostelecom;
+
+use crate::settings::field_by_code;
+
+/// The language of admin-facing texts: the `language` setting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Lang {
+    /// Russian: ELMA365's admins mostly read it. The default.
+    #[default]
+    Ru,
+    /// English (BRIX365).
+    En,
+}
+
+impl Lang {
+    /// Reads the `language` setting: `ru` or `en` in any case, a locale such as `en-US`, or empty
+    /// (Russian). `None` for anything else.
+    pub fn parse(value: Option<&str>) -> Option<Lang> {
+        let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Some(Lang::Ru);
+        };
+        let code = v.split(['-', '_']).next().unwrap_or(v).to_ascii_lowercase();
+        match code.as_str() {
+            "ru" | "rus" | "russian" | "русский" => Some(Lang::Ru),
+            "en" | "eng" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// One message in both languages. Placeholders are `{0}` … `{9}`, each standing for the argument
+/// at that position; both languages use the same set.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Msg {
+    /// The message's name in the catalogue (for tests and for reading the code).
+    pub key: &'static str,
+    /// English.
+    pub en: &'static str,
+    /// Russian.
+    pub ru: &'static str,
+}
+
+impl Msg {
+    /// The template in `lang`.
+    pub fn template(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.ru,
+            Lang::En => self.en,
+        }
+    }
+}
+
+/// Declares catalogue entries: `NAME: "English {0}", "Русский {0}";`. Each becomes a
+/// `pub static NAME: Msg`; tests also get `ALL`, every entry of the block.
+macro_rules! catalogue {
+    ($($(#[$doc:meta])* $name:ident: $en:literal, $ru:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub static $name: $crate::i18n::Msg = $crate::i18n::Msg {
+                key: concat!(module_path!(), "::", stringify!($name)),
+                en: $en,
+                ru: $ru,
+            };
+        )*
+        /// Every entry of this part of the catalogue.
+        #[cfg(test)]
+        pub static ALL: &[&$crate::i18n::Msg] = &[$(&$name),*];
+    };
+}
+pub(crate) use catalogue;
+
+/// An argument of a [`Text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arg {
+    /// Text quoted as it came: a PBX's words, a URL, a number, a network error.
+    Raw(String),
+    /// A message of its own, rendered in the same language.
+    Text(Text),
+    /// A settings field by its code: `code («label»)` in English, `«label» (code)` in Russian.
+    Field(&'static str),
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Arg {
+        Arg::Raw(s)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Arg {
+        Arg::Raw(s.clone())
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Arg {
+        Arg::Raw(s.to_string())
+    }
+}
+
+impl From<Text> for Arg {
+    fn from(t: Text) -> Arg {
+        Arg::Text(t)
+    }
+}
+
+macro_rules! number_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Arg {
+                Arg::Raw(n.to_string())
+            }
+        }
+    )*};
+}
+number_args!(u16, u32, u64, usize, i64);
+
+/// A settings field as an argument: see [`Arg::Field`].
+pub fn field(code: &'static str) -> Arg {
+    Arg::Field(code)
+}
+
+/// A message with its arguments, rendered at the edge in the admin's language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    msg: &'static Msg,
+    args: Vec<Arg>,
+}
+
+/// Builds a [`Text`]: `t!(NAME)` or `t!(NAME, arg, …)`, each argument anything that is `Into<Arg>`.
+macro_rules! t {
+    ($msg:expr $(, $arg:expr)* $(,)?) => {
+        $crate::i18n::Text::new(&$msg, vec![$($crate::i18n::Arg::from($arg)),*])
+    };
+}
+pub(crate) use t;
+
+impl Text {
+    /// A message with its arguments.
+    pub fn new(msg: &'static Msg, args: Vec<Arg>) -> Text {
+        Text { msg, args }
+    }
+
+    /// Foreign text quoted as it came, in either language.
+    pub fn raw(text: impl Into<String>) -> Text {
+        t!(common::RAW, text.into())
+    }
+
+    /// The message this text renders.
+    pub fn msg(&self) -> &'static Msg {
+        self.msg
+    }
+
+    /// The text in `lang`. Linear in the size of the result: each placeholder is replaced once.
+    pub fn render(&self, lang: Lang) -> String {
+        let mut out = String::new();
+        self.render_into(lang, &mut out);
+        out
+    }
+
+    fn render_into(&self, lang: Lang, out: &mut String) {
+        let mut rest = self.msg.template(lang);
+        while let Some(i) = rest.find('{') {
+            let b = rest.as_bytes();
+            let n = b.get(i + 1).copied().filter(u8::is_ascii_digit);
+            match (n, b.get(i + 2)) {
+                (Some(n), Some(b'}')) => {
+                    out.push_str(&rest[..i]);
+                    if let Some(arg) = self.args.get(usize::from(n - b'0')) {
+                        render_arg(arg, lang, out);
+                    }
+                    rest = &rest[i + 3..];
+                }
+                _ => {
+                    out.push_str(&rest[..=i]);
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+}
+
+fn render_arg(arg: &Arg, lang: Lang, out: &mut String) {
+    match arg {
+        Arg::Raw(s) => out.push_str(s),
+        Arg::Text(t) => t.render_into(lang, out),
+        Arg::Field(code) => {
+            let label = field_by_code(code).label;
+            match lang {
+                Lang::En => {
+                    out.push_str(code);
+                    out.push_str(" («");
+                    out.push_str(label);
+                    out.push_str("»)");
+                }
+                Lang::Ru => {
+                    out.push('«');
+                    out.push_str(label);
+                    out.push_str("» (");
+                    out.push_str(code);
+                    out.push(')');
+                }
+            }
+        }
+    }
+}
+
+/// Renders in English: what `Display` of errors and tests use.
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+/// A sentence with its first letter in upper case (a target that starts one).
+pub fn capitalised(s: String) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if f.is_lowercase() => f.to_uppercase().chain(c).collect(),
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every catalogue entry, from every part.
+    pub fn every_message() -> Vec<&'static Msg> {
+        [common::ALL, oktell::ALL, rostelecom::ALL].concat()
+    }
+
+    fn placeholders(template: &str) -> Vec<u8> {
+        let b = template.as_bytes();
+        let mut out: Vec<u8> = (0..b.len().saturating_sub(2))
+            .filter(|&i| b[i] == b'{' && b[i + 1].is_ascii_digit() && b[i + 2] == b'}')
+            .map(|i| b[i + 1] - b'0')
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn the_catalogue_is_complete_in_both_languages() {
+        let all = every_message();
+        assert!(all.len() > 50, "{} messages", all.len());
+        let mut keys: Vec<&str> = all.iter().map(|m| m.key).collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a key is declared twice");
+        for m in all {
+            assert!(!m.en.trim().is_empty(), "{}: no English", m.key);
+            assert!(!m.ru.trim().is_empty(), "{}: no Russian", m.key);
+            assert_eq!(
+                placeholders(m.en),
+                placeholders(m.ru),
+                "{}: the languages use different placeholders",
+                m.key
+            );
+            // Every placeholder from 0 to the highest is used: no argument is silently dropped.
+            let p = placeholders(m.en);
+            assert!(
+                p.iter().enumerate().all(|(i, &n)| usize::from(n) == i),
+                "{}: placeholders {p:?}",
+                m.key
+            );
+            // Russian is Russian: a message that only quotes (RAW) or names codes may have no Cyrillic.
+            let cyrillic =
+                m.ru.chars()
+                    .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)));
+            let latin = m.ru.chars().any(|c| c.is_ascii_alphabetic());
+            assert!(
+                cyrillic || !latin || m.ru == m.en,
+                "{}: the Russian text has no Russian in it",
+                m.key
+            );
+            assert!(
+                m.en.chars()
+                    .all(|c| !('а'..='я').contains(&c) || m.en.contains('«')),
+                "{}: the English text is Russian outside a quoted label",
+                m.key
+            );
+        }
+    }
+
+    #[test]
+    fn fields_are_named_per_language() {
+        let t = t!(common::RAW, field("rtSignKey"));
+        assert_eq!(t.render(Lang::En), "rtSignKey («Ключ подписи»)");
+        assert_eq!(t.render(Lang::Ru), "«Ключ подписи» (rtSignKey)");
+    }
+
+    #[test]
+    fn rendering_substitutes_each_placeholder_once_and_keeps_other_braces() {
+        static M: Msg = Msg {
+            key: "M",
+            en: "{1} and {0} {x} {",
+            ru: "{0} и {1}",
+        };
+        let t = Text::new(&M, vec!["{1}".into(), t!(common::RAW, "b").into()]);
+        assert_eq!(t.render(Lang::En), "b and {1} {x} {");
+        assert_eq!(t.render(Lang::Ru), "{1} и b");
+    }
+
+    #[test]
+    fn the_language_setting_is_read_leniently() {
+        assert_eq!(Lang::parse(None), Some(Lang::Ru));
+        assert_eq!(Lang::parse(Some(" ")), Some(Lang::Ru));
+        assert_eq!(Lang::parse(Some("EN")), Some(Lang::En));
+        assert_eq!(Lang::parse(Some("en-US")), Some(Lang::En));
+        assert_eq!(Lang::parse(Some("ru_RU")), Some(Lang::Ru));
+        assert_eq!(Lang::parse(Some("de")), None);
+    }
+}
+
+// TEMPORARY, while the providers' messages move into the catalogue: a plain string becomes a raw
+// text (the same in both languages). Removed once every message is in the catalogue.
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::raw(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::raw(s)
+    }
+}
