@@ -50,8 +50,9 @@ pub struct Field {
     pub scope: Scope,
     /// The label in ELMA365's language.
     pub label: &'static str,
-    /// English help text for the admin.
-    pub help: &'static str,
+    /// Help text for the admin, in both languages (serialised as `help` in English and `helpRu`).
+    #[serde(flatten)]
+    pub help: Help,
     /// Whether the provider cannot work without it.
     pub required: bool,
     /// The value used when the field is empty.
@@ -62,13 +63,27 @@ pub struct Field {
     pub choices: &'static [&'static str],
 }
 
+/// A field's help text from the catalogue; serialised as `help` (English) and `helpRu`.
+#[derive(Clone, Copy, Debug)]
+pub struct Help(pub &'static crate::i18n::Msg);
+
+impl Serialize for Help {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("help", self.0.en)?;
+        map.serialize_entry("helpRu", self.0.ru)?;
+        map.end()
+    }
+}
+
 const fn field(code: &'static str, kind: Kind, scope: Scope, label: &'static str) -> Field {
     Field {
         code,
         kind,
         scope,
         label,
-        help: "",
+        help: Help(&m::RAW),
         required: false,
         default: "",
         example: "",
@@ -79,84 +94,134 @@ const fn field(code: &'static str, kind: Kind, scope: Scope, label: &'static str
 /// Every settings field, in the order the form shows them.
 pub const FIELDS: &[Field] = &[
     Field {
-        help: "Which PBX this module talks to: oktell or rostelecom.",
+        help: Help(&m::HELP_PROVIDER),
         required: true,
         example: "rostelecom",
         choices: &["oktell", "rostelecom"],
         ..field("provider", Kind::Choice, Scope::All, "АТС")
     },
     Field {
-        help: "Language of the module's messages to the admin: ru (Russian) or en (English).",
+        help: Help(&m::HELP_LANGUAGE),
         default: "ru",
         example: "en",
         choices: &["ru", "en"],
         ..field("language", Kind::Choice, Scope::All, "Язык сообщений")
     },
     Field {
-        help: "Timeout in seconds for every request to the PBX (1 to 60).",
+        help: Help(&m::HELP_REQUEST_TIMEOUT_SEC),
         default: "10",
         example: "10",
-        ..field("requestTimeoutSec", Kind::Number, Scope::All, "Таймаут запроса, с")
+        ..field(
+            "requestTimeoutSec",
+            Kind::Number,
+            Scope::All,
+            "Таймаут запроса, с",
+        )
     },
     Field {
-        help: "Country calling code used to normalise national numbers (8XXXXXXXXXX and 10-digit numbers for 7).",
+        help: Help(&m::HELP_COUNTRY_CODE),
         default: "7",
         example: "7",
         ..field("countryCode", Kind::String, Scope::All, "Код страны")
     },
     Field {
-        help: "Shared secret Oktell must send to the webhook (token field or Basic-auth password). Empty = no check.",
+        help: Help(&m::HELP_WEBHOOK_SECRET),
         example: "s3cr3t-2f9a",
-        ..field("webhookSecret", Kind::Secret, Scope::Oktell, "Секрет вебхука")
+        ..field(
+            "webhookSecret",
+            Kind::Secret,
+            Scope::Oktell,
+            "Секрет вебхука",
+        )
     },
     Field {
-        help: "Base URL of the Oktell server's web API: scheme, host and optional port, no path.",
+        help: Help(&m::HELP_OKTELL_URL),
         required: true,
         example: "http://192.168.0.1:4055",
-        ..field("oktellUrl", Kind::String, Scope::Oktell, "Адрес сервера Oktell")
+        ..field(
+            "oktellUrl",
+            Kind::String,
+            Scope::Oktell,
+            "Адрес сервера Oktell",
+        )
     },
     Field {
-        help: "Oktell user with the «исполнение методов Web-API» privilege, for HTTP Basic auth. Empty = legacy password= mode.",
+        help: Help(&m::HELP_OKTELL_LOGIN),
         example: "elma365",
-        ..field("oktellLogin", Kind::String, Scope::Oktell, "Логин Web-API Oktell")
+        ..field(
+            "oktellLogin",
+            Kind::String,
+            Scope::Oktell,
+            "Логин Web-API Oktell",
+        )
     },
     Field {
-        help: "Password of that user; without a login it is sent as the legacy password= query parameter.",
+        help: Help(&m::HELP_OKTELL_PASSWORD),
         example: "",
-        ..field("oktellPassword", Kind::Secret, Scope::Oktell, "Пароль Web-API Oktell")
+        ..field(
+            "oktellPassword",
+            Kind::Secret,
+            Scope::Oktell,
+            "Пароль Web-API Oktell",
+        )
     },
     Field {
-        help: "Name of the Oktell service script that returns the user directory (see README).",
+        help: Help(&m::HELP_OKTELL_MEMBERS_SCRIPT),
         example: "ELMA365_Users",
-        ..field("oktellMembersScript", Kind::String, Scope::Oktell, "Сценарий справочника сотрудников")
+        ..field(
+            "oktellMembersScript",
+            Kind::String,
+            Scope::Oktell,
+            "Сценарий справочника сотрудников",
+        )
     },
     Field {
-        help: "Static user directory when there is no script: one login;name[;number] per line.",
+        help: Help(&m::HELP_OKTELL_MEMBERS),
         example: "ivanov;Иванов Иван;101",
-        ..field("oktellMembers", Kind::Text, Scope::Oktell, "Справочник сотрудников")
+        ..field(
+            "oktellMembers",
+            Kind::Text,
+            Scope::Oktell,
+            "Справочник сотрудников",
+        )
     },
     Field {
-        help: "Rostelecom API base URL; the test host is https://api-test.cloudpbx.rt.ru.",
+        help: Help(&m::HELP_RT_API_URL),
         default: "https://api.cloudpbx.rt.ru",
         example: "https://api.cloudpbx.rt.ru",
-        ..field("rtApiUrl", Kind::String, Scope::Rostelecom, "Адрес API ВАТС")
+        ..field(
+            "rtApiUrl",
+            Kind::String,
+            Scope::Rostelecom,
+            "Адрес API ВАТС",
+        )
     },
     Field {
-        help: "«Уникальный код идентификации» from the personal account (sent as X-Client-ID).",
+        help: Help(&m::HELP_RT_CLIENT_ID),
         required: true,
         example: "000003C405E6525C64C184258C44EC99",
-        ..field("rtClientId", Kind::String, Scope::Rostelecom, "Код идентификации")
+        ..field(
+            "rtClientId",
+            Kind::String,
+            Scope::Rostelecom,
+            "Код идентификации",
+        )
     },
     Field {
-        help: "«Уникальный ключ для подписи» from the personal account (signs and verifies X-Client-Sign).",
+        help: Help(&m::HELP_RT_SIGN_KEY),
         required: true,
         example: "00000716ABDA6D4DFF10F82BCBBFC532",
         ..field("rtSignKey", Kind::Secret, Scope::Rostelecom, "Ключ подписи")
     },
     Field {
-        help: "Optional IPv4 sent as ip_adress in get_record: Rostelecom binds a recording link to that address.",
+        help: Help(&m::HELP_RT_RECORD_IP),
         example: "203.0.113.10",
-        ..field("rtRecordIp", Kind::String, Scope::Rostelecom, "IP для ссылок на записи")
+        ..field(
+            "rtRecordIp",
+            Kind::String,
+            Scope::Rostelecom,
+            "IP для ссылок на записи",
+        )
     },
 ];
 
@@ -674,7 +739,11 @@ mod tests {
     #[test]
     fn every_field_has_a_label_and_help() {
         for f in FIELDS {
-            assert!(!f.label.is_empty() && !f.help.is_empty(), "{}", f.code);
+            assert!(
+                !f.label.is_empty() && f.help.0.key != m::RAW.key,
+                "{}",
+                f.code
+            );
         }
     }
 }

@@ -145,4 +145,48 @@ catalogue! {
     WHY_ANSWER_FAILED:
         "the module could not complete it: {0}",
         "модуль не смог его обработать: {0}";
+
+    // The settings fields' help (settings.rs FIELDS: the sandbox form and the READMEs' tables).
+    HELP_PROVIDER:
+        "Which PBX this module talks to: oktell or rostelecom.",
+        "Какой АТС управляет модуль: oktell или rostelecom.";
+    HELP_LANGUAGE:
+        "Language of the module's messages to the admin: ru (Russian) or en (English).",
+        "Язык сообщений модуля администратору: ru (русский) или en (английский).";
+    HELP_REQUEST_TIMEOUT_SEC:
+        "Timeout in seconds for every request to the PBX (1 to 60).",
+        "Таймаут каждого запроса к АТС в секундах (от 1 до 60).";
+    HELP_COUNTRY_CODE:
+        "Country calling code used to normalise national numbers (8XXXXXXXXXX and 10-digit numbers for 7).",
+        "Код страны для приведения национальных номеров (8XXXXXXXXXX и 10-значные номера при коде 7).";
+    HELP_WEBHOOK_SECRET:
+        "Shared secret Oktell must send to the webhook (token field or Basic-auth password). Empty = no check.",
+        "Общий секрет, который Oktell должна передавать вебхуку (поле token или пароль Basic-аутентификации). Пусто — без проверки.";
+    HELP_OKTELL_URL:
+        "Base URL of the Oktell server's web API: scheme, host and optional port, no path.",
+        "Базовый адрес веб-API сервера Oktell: схема, хост и необязательный порт, без пути.";
+    HELP_OKTELL_LOGIN:
+        "Oktell user with the «исполнение методов Web-API» privilege, for HTTP Basic auth. Empty = legacy password= mode.",
+        "Пользователь Oktell с привилегией «исполнение методов Web-API» для HTTP Basic-аутентификации. Пусто — устаревший режим password=.";
+    HELP_OKTELL_PASSWORD:
+        "Password of that user; without a login it is sent as the legacy password= query parameter.",
+        "Пароль этого пользователя; без логина передаётся устаревшим параметром запроса password=.";
+    HELP_OKTELL_MEMBERS_SCRIPT:
+        "Name of the Oktell service script that returns the user directory (see README).",
+        "Имя служебного сценария Oktell, возвращающего справочник пользователей (см. README).";
+    HELP_OKTELL_MEMBERS:
+        "Static user directory when there is no script: one login;name[;number] per line.",
+        "Статический справочник пользователей, если сценария нет: по строке login;имя[;номер].";
+    HELP_RT_API_URL:
+        "Rostelecom API base URL; the test host is https://api-test.cloudpbx.rt.ru.",
+        "Базовый адрес API Ростелеком; тестовый хост — https://api-test.cloudpbx.rt.ru.";
+    HELP_RT_CLIENT_ID:
+        "«Уникальный код идентификации» from the personal account (sent as X-Client-ID).",
+        "«Уникальный код идентификации» из личного кабинета (передаётся в X-Client-ID).";
+    HELP_RT_SIGN_KEY:
+        "«Уникальный ключ для подписи» from the personal account (signs and verifies X-Client-Sign).",
+        "«Уникальный ключ для подписи» из личного кабинета (подписывает и проверяет X-Client-Sign).";
+    HELP_RT_RECORD_IP:
+        "Optional IPv4 sent as ip_adress in get_record: Rostelecom binds a recording link to that address.",
+        "Необязательный IPv4, передаваемый как ip_adress в get_record: Ростелеком привязывает ссылку на запись к этому адресу.";
 }
