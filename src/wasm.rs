@@ -6,7 +6,6 @@
 //! or with a promise (anything with `then`).
 
 use crate::engine;
-use crate::error::VoipError;
 use crate::host::{Host, Stored};
 use crate::http::{HttpRequest, Outcome};
 use crate::json;
