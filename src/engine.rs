@@ -4,9 +4,10 @@
 
 use crate::contract::TestResult;
 use crate::error::{ErrorOut, VoipError};
+use crate::health::{self, Verdict};
 use crate::host::{self, Host};
 use crate::http::WebhookRequest;
-use crate::i18n::{common as m, field, t, Lang};
+use crate::i18n::{common as m, field, t, Lang, Text};
 use crate::json::{self, Parsed};
 use crate::settings::{Provider, Read, Settings};
 use crate::{oktell, rostelecom};
@@ -136,8 +137,13 @@ pub async fn call<H: Host>(
         Err(e) => Err(e.clone()),
     };
     let secrets = settings.as_ref().map(Settings::secrets).unwrap_or_default();
+    let outcome = match (outcome, settings) {
+        (Ok(v), Ok(s)) if testing => Ok(with_webhook_health(v, s, host).await),
+        (outcome, _) => outcome,
+    };
     match outcome {
         Ok(v) if testing && unbounded => Ok(value(unbounded_test(&v, &secrets, lang))),
+        Ok(v) if testing => Ok(crate::error::scrub(&v, &secrets)),
         Ok(v) => Ok(v),
         Err(e) if testing => Ok(value(TestResult {
             success: false,
@@ -154,6 +160,37 @@ pub async fn call<H: Host>(
         })),
         Err(e) => Err(ErrorOut::new(&e, &secrets, lang)),
     }
+}
+
+/// A connection test that reached the PBX, judged by the webhook's health ([`health::verdict`]) and,
+/// for Oktell, by whether the webhook is protected: a fault fails the test, naming what to fix and
+/// what was reached; otherwise the webhook's state is added to the success message.
+async fn with_webhook_health<H: Host>(reached: Json, s: &Settings, host: &H) -> Json {
+    let parsed = json::parse(&reached).ok();
+    let message = parsed
+        .as_ref()
+        .filter(|v| v.get("success") == Some(&Value::Bool(true)))
+        .and_then(|v| v.get("message").and_then(Value::as_str));
+    let Some(message) = message else {
+        return reached;
+    };
+    let verdict = health::verdict(host, &Text::raw(message)).await;
+    let fail = |t: Text| TestResult {
+        success: false,
+        fail_reason: Some(t.render(s.lang)),
+        message: None,
+    };
+    value(match verdict {
+        Verdict::Fail(t) => fail(t),
+        _ if s.provider == Provider::Oktell && s.webhook_secret.is_none() => {
+            fail(t!(m::NO_SECRET, field("webhookSecret"), message))
+        }
+        Verdict::Note(note) => TestResult {
+            success: true,
+            fail_reason: None,
+            message: Some(format!("{message}{}", note.render(s.lang))),
+        },
+    })
 }
 
 /// A test that reached the PBX, on a host that cannot bound a request in time: it fails, because

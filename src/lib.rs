@@ -8,6 +8,7 @@
 //! Map of the crate:
 //! - [`callstore`]: bounded, expiring per-call state in `Namespace.storage` for webhooks;
 //! - [`engine`]: [`engine::call`], the entry point every contract function runs through;
+//! - [`health`]: the webhook's health: a trace of its last requests, judged by «Проверить соединение»;
 //! - [`host`]: the host trait the core awaits, and the scripted host native tests drive it with;
 //! - [`lock`]: per-key locks that serialise read-change-write of storage inside one instance;
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
@@ -27,6 +28,7 @@ pub mod engine;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod fuzzing;
+pub mod health;
 pub mod host;
 pub mod http;
 pub mod i18n;

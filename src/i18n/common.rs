@@ -97,6 +97,9 @@ catalogue! {
     HEALTH_REJECTED:
         "The PBX reaches the webhook, but its last request ({0}, {1} ago) was refused: {2} No request was accepted after it, so no call reaches ELMA365. Fix {3}, then make a test call. What was reached: {4}",
         "АТС обращается к вебхуку, но её последний запрос ({0}, {1} назад) отклонён: {2} После него ни один запрос не принят, поэтому звонки не попадают в ELMA365. Исправьте {3} и сделайте пробный звонок. Что удалось проверить: {4}";
+    NO_SECRET:
+        "The PBX answers, but {0} is empty, so the webhook takes call events from anyone who knows its URL. Set a secret and send it from Oktell (the token field or the Basic-auth password, see README «Oktell: the webhook secret»). What was reached: {1}",
+        "АТС отвечает, но {0} не заполнен, и вебхук принимает события звонков от любого, кто знает его адрес. Задайте секрет и передавайте его из Oktell (поле token или пароль Basic-аутентификации, см. README, «Секрет вебхука»). Что удалось проверить: {1}";
     HEALTH_ACCEPTED: " Webhook: the last request ({0}) was accepted {1} ago.", " Вебхук: последний запрос ({0}) принят {1} назад.";
     HEALTH_ACCEPTED_OLD:
         " Webhook: the last request ({0}) was accepted {1} ago; a request was refused after it ({2}, {3} ago: {4}).",
@@ -121,7 +124,6 @@ catalogue! {
     KIND_NUMBER_INFO: "a number lookup", "запрос информации о номере";
     KIND_CRM: "a CRM request", "запрос CRM";
     KIND_SCENARIO: "a scenario call", "запрос сценария";
-    KIND_PROBE: "a check", "проверка";
     KIND_UNKNOWN: "a request", "запрос";
 
     // The reasons a webhook request is refused, as the health trace keeps them.
@@ -140,11 +142,12 @@ catalogue! {
     WHY_SECRET_WRONG:
         "its webhook secret differs from {0}.",
         "его секрет вебхука не совпадает с {0}.";
-    WHY_UNREADABLE: "its body cannot be read: {0}", "его тело не удалось разобрать: {0}";
-    WHY_OTHER: "{0}", "{0}";
-    WHY_ANSWER_FAILED:
-        "the module could not complete it: {0}",
-        "модуль не смог его обработать: {0}";
+    WHY_MALFORMED:
+        "the module could not use it and answered HTTP {0} «{1}».",
+        "модуль не смог его разобрать и ответил HTTP {0} «{1}».";
+    FIX_PBX:
+        "the webhook request in the PBX (see README)",
+        "настройку запроса к вебхуку в АТС (см. README)";
 
     // The settings fields' help (settings.rs FIELDS: the sandbox form and the READMEs' tables).
     HELP_PROVIDER:

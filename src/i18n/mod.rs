@@ -344,4 +344,3 @@ mod tests {
         assert_eq!(Lang::parse(Some("de")), None);
     }
 }
-

@@ -14,7 +14,7 @@ pub mod members;
 pub mod webhook;
 pub mod xml;
 
-use crate::contract::{Member, TestResult, WebhookResult};
+use crate::contract::{Member, TestResult};
 use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
 use crate::host::{self, Host};
@@ -40,17 +40,7 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
             // Sent once and never retried: a repeat would ring the operator twice.
             call_result(s, &host::fetch(host, &req).await?, &user, &number)
         }
-        Op::ParseWebhook { request } => match webhook::start(s, &request) {
-            webhook::Start::Reply(mut r) => {
-                // A refusal may quote what the request carried (a field that is not a number, say):
-                // never a secret, even the sender's own.
-                r.body = crate::error::scrub(&r.body, &s.secrets());
-                Ok(value(WebhookResult::reply(r)))
-            }
-            webhook::Start::Read(pending, chains) => {
-                Ok(value(webhook::handle(s, pending, &chains, host).await))
-            }
-        },
+        Op::ParseWebhook { request } => Ok(value(webhook::run(s, &request, host).await)),
         Op::GetCallLink { call_data } => link::call_link(s, &call_data).map(value),
         Op::OnWebhookUpdated { .. } => Ok(null()),
     }

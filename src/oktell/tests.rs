@@ -181,7 +181,11 @@ fn malformed_base64_json_and_shapes_get_400_and_no_event() {
         assert!(text.contains(why), "{body}: {text}");
         assert!(no_event(&r) && no_record(&r));
     }
-    assert!(h.storage.is_empty(), "nothing stored for garbage");
+    assert!(
+        crate::health::only_traces(&h.storage),
+        "nothing but the health trace stored for garbage"
+    );
+    assert!(h.storage[crate::health::REFUSED_KEY].contains(" req bad 400 "));
 }
 
 #[test]
@@ -659,7 +663,7 @@ fn scenario_webhook_rejects_missing_callid_and_unknown_event_with_400() {
         );
         assert!(no_event(&r) && no_record(&r));
     }
-    assert!(h.storage.is_empty());
+    assert!(crate::health::only_traces(&h.storage));
 }
 
 #[test]

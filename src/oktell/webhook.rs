@@ -58,6 +58,7 @@
 
 use crate::callstore::{Batch, CallStore, Confirmed, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
+use crate::health::{self, Why};
 use crate::host::{Host, Notes, Stored};
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
 use crate::lock;
@@ -170,14 +171,44 @@ pub struct Pending {
 /// The first look at a request: an immediate answer, or what to read from storage before mapping.
 #[derive(Debug)]
 pub enum Start {
-    /// Answer now (rejected or malformed); no event, no record.
-    Reply(WebhookResponse),
+    /// Answer now (rejected or malformed), and why; no event, no record.
+    Reply(WebhookResponse, Why),
     /// Map it over the stored state of these chains: [`handle`].
     Read(Pending, Vec<String>),
 }
 
 fn bad(reason: impl Into<String>) -> Start {
-    Start::Reply(WebhookResponse::text(400, reason))
+    let detail = reason.into();
+    Start::Reply(
+        WebhookResponse::text(400, detail.clone()),
+        Why::Malformed {
+            status: 400,
+            detail,
+        },
+    )
+}
+
+/// Handles one webhook request: [`start`], then [`handle`] what it accepted; the request leaves
+/// its trace for the webhook's health either way.
+pub async fn run<H: Host>(s: &Settings, req: &WebhookRequest, host: &H) -> WebhookResult {
+    match start(s, req) {
+        Start::Reply(mut r, why) => {
+            // A refusal may quote what the request carried (a field that is not a number, say):
+            // never a secret, even the sender's own.
+            r.body = crate::error::scrub(&r.body, &s.secrets());
+            health::refused(host, s, health::Kind::Unknown, &why).await;
+            WebhookResult::reply(r)
+        }
+        Start::Read(pending, chains) => {
+            let kind = match pending.scenario {
+                Some(_) => health::Kind::Scenario,
+                None => health::Kind::Crm,
+            };
+            let result = handle(s, pending, &chains, host).await;
+            health::accepted(host, kind).await;
+            result
+        }
+    }
 }
 
 /// Decodes, authorises and validates a webhook request.
@@ -198,7 +229,7 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
                 if authorised(s, req, &fields) {
                     return bad(format!("The JSON body does not parse: {e}."));
                 }
-                return forbidden();
+                return forbidden(req, &fields);
             }
         }
     } else if body.starts_with('[') {
@@ -210,7 +241,7 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
         k.make_ascii_lowercase();
     }
     if !authorised(s, req, &fields) {
-        return forbidden();
+        return forbidden(req, &fields);
     }
     let field = |name: &str| {
         fields
@@ -234,11 +265,21 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
     }
 }
 
-fn forbidden() -> Start {
-    Start::Reply(WebhookResponse::text(
-        403,
-        "Forbidden: the request lacks the webhook secret (the token field or the HTTP Basic password).",
-    ))
+/// The refusal of a request without the right secret: missing, or offered and wrong.
+fn forbidden(req: &WebhookRequest, fields: &[(String, String)]) -> Start {
+    let offered = req.header("authorization").is_some()
+        || fields.iter().any(|(k, _)| k.eq_ignore_ascii_case("token"));
+    Start::Reply(
+        WebhookResponse::text(
+            403,
+            "Forbidden: the request lacks the webhook secret (the token field or the HTTP Basic password).",
+        ),
+        if offered {
+            Why::SecretWrong
+        } else {
+            Why::SecretMissing
+        },
+    )
 }
 
 /// A JSON scalar as text (objects and arrays as JSON).

@@ -47,6 +47,7 @@ use super::{api, calls, members::pin_of};
 use crate::callstore::{CallStore, Confirmed, Loaded, CLAIM_SETTLE_MS};
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
 use crate::error::VoipError;
+use crate::health::{self, Kind, Why};
 use crate::host::{self, Host, Notes};
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
 use crate::lock;
@@ -314,13 +315,15 @@ fn ignored(why: &str) -> WebhookResult {
     WebhookResult::reply(reply(200, 0, &format!("ignored: {why}")))
 }
 
-/// Checks size, headers and signature; returns the body, or the answer refusing it.
-pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, WebhookResponse> {
+/// Checks size, headers and signature; returns the body, or the answer refusing it and why.
+pub fn verify<'a>(
+    req: &'a WebhookRequest,
+    s: &Settings,
+) -> Result<&'a str, (WebhookResponse, Why)> {
     let rt = s.rostelecom();
     if let Some(kind) = &req.body_parsed {
-        return Err(reply(
+        return Err(malformed(
             400,
-            4,
             &format!(
                 "the body must reach the module as its raw text or bytes; it arrived as {}, so its signature cannot be checked",
                 crate::http::body_kind(kind)
@@ -329,22 +332,43 @@ pub fn verify<'a>(req: &'a WebhookRequest, s: &Settings) -> Result<&'a str, Webh
     }
     let body = req.body.as_deref().unwrap_or("");
     if body.len() > MAX_BODY_BYTES {
-        return Err(reply(413, 4, "the body is too large for a call event"));
+        return Err(malformed(413, "the body is too large for a call event"));
     }
     let header = |name| req.header(name).map(str::trim).filter(|v| !v.is_empty());
     let Some(id) = header("X-Client-ID") else {
-        return Err(reply(403, 2, "X-Client-ID header is missing"));
+        return Err((
+            reply(403, 2, "X-Client-ID header is missing"),
+            Why::Unsigned,
+        ));
     };
     if !bool::from(id.as_bytes().ct_eq(rt.client_id.as_bytes())) {
-        return Err(reply(403, 2, "X-Client-ID is not this domain's"));
+        return Err((
+            reply(403, 2, "X-Client-ID is not this domain's"),
+            Why::ClientId,
+        ));
     }
     let Some(sig) = header("X-Client-Sign") else {
-        return Err(reply(403, 3, "X-Client-Sign header is missing"));
+        return Err((
+            reply(403, 3, "X-Client-Sign header is missing"),
+            Why::Unsigned,
+        ));
     };
     if !api::verify(&rt.client_id, body, &rt.sign_key, sig) {
-        return Err(reply(403, 3, "X-Client-Sign does not match the body"));
+        return Err((
+            reply(403, 3, "X-Client-Sign does not match the body"),
+            Why::Signature,
+        ));
     }
     Ok(body)
+}
+
+/// Refuses an unusable request: the answer, and the same words for the webhook's health trace.
+fn malformed(status: u16, message: &str) -> (WebhookResponse, Why) {
+    let why = Why::Malformed {
+        status,
+        detail: message.to_string(),
+    };
+    (reply(status, 4, message), why)
 }
 
 /// Handles one webhook request: verify, recognise, and for `call_events` read the call's state,
@@ -354,35 +378,41 @@ pub async fn handle<H: Host>(
     s: &Settings,
     host: &H,
 ) -> Result<WebhookResult, VoipError> {
-    let body = match verify(req, s) {
-        Ok(b) => b,
-        Err(resp) => return Ok(WebhookResult::reply(resp)),
-    };
-    let v: Value = match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => {
-            return Ok(WebhookResult::reply(reply(
-                400,
-                4,
-                "the body is not a JSON object",
-            )))
+    let parsed = verify(req, s).and_then(|body| {
+        match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
+            Ok(v @ Value::Object(_)) => Ok(v),
+            _ => Err(malformed(400, "the body is not a JSON object")),
+        }
+    });
+    let v = match parsed {
+        Ok(v) => v,
+        Err((resp, why)) => {
+            health::refused(host, s, Kind::Unknown, &why).await;
+            return Ok(WebhookResult::reply(resp));
         }
     };
     let has = |k: &str| v.get(k).is_some();
-    if has("session_id") && has("state") {
-        return match CallEvent::parse(&v) {
+    let (result, kind) = if has("session_id") && has("state") {
+        let result = match CallEvent::parse(&v) {
             Ok(ev) => on_event(ev, s, host).await,
             Err(why) => Ok(ignored(why)),
         };
-    }
-    if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
+        (result, Kind::CallEvent)
+    } else if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
         let cc = &s.country_code;
         let from = phone::canonical(&text(&v, "from_number"), cc);
         let line = phone::canonical(&text(&v, "request_number"), cc);
         let info = lookup_caller(&from, &line, s);
-        return Ok(WebhookResult::reply(number_info_response(info)));
-    }
-    Ok(ignored("not a request this module handles"))
+        let result = Ok(WebhookResult::reply(number_info_response(info)));
+        (result, Kind::NumberInfo)
+    } else {
+        (
+            Ok(ignored("not a request this module handles")),
+            Kind::Unknown,
+        )
+    };
+    health::accepted(host, kind).await;
+    result
 }
 
 /// The event's own time: its `timestamp` (Moscow time), else `now`.
@@ -774,7 +804,7 @@ mod tests {
                 body_parsed: Some(kind.into()),
                 ..Default::default()
             };
-            let r = verify(&req, &s).unwrap_err();
+            let r = verify(&req, &s).unwrap_err().0;
             assert_eq!(r.status, 400);
             assert!(
                 r.body.contains(&format!(
