@@ -2,7 +2,8 @@
 
 use super::api;
 use crate::error::VoipError;
-use crate::http::{HttpRequest, HttpResponse};
+use crate::http::{snippet, HttpRequest, HttpResponse};
+use crate::i18n::{rostelecom as m, t, Text};
 use crate::phone::{self, Number, MAX_EXTENSION_DIGITS};
 use crate::settings::Settings;
 use serde_json::{Map, Value};
@@ -21,7 +22,7 @@ impl Caller {
     pub fn label(&self) -> String {
         match self {
             Caller::Pin(p) => format!("PIN {p}"),
-            Caller::SipUri(u) => format!("SIP {}", crate::http::snippet(u, 100)),
+            Caller::SipUri(u) => format!("SIP {}", snippet(u, 100)),
         }
     }
 }
@@ -46,11 +47,10 @@ pub fn caller(src: &str) -> Result<Caller, VoipError> {
     {
         return Ok(Caller::Pin(s.to_string()));
     }
-    Err(VoipError::bad_input(format!(
-        "Click-to-call: srcPhone «{}» is not a Rostelecom employee: expected the employee's PIN \
-         (an extension of up to {MAX_EXTENSION_DIGITS} digits, as in the user mapping) or a SIP \
-         address user@domain.",
-        crate::http::snippet(raw, 60)
+    Err(VoipError::bad_input(t!(
+        m::BAD_CALLER,
+        snippet(raw, 60),
+        MAX_EXTENSION_DIGITS
     )))
 }
 
@@ -59,11 +59,7 @@ pub fn callee(dst: &str, country_code: &str) -> Result<String, VoipError> {
     match phone::normalize(dst, country_code) {
         Some(Number::External(n)) => Ok(n),
         Some(Number::Internal(n)) if n.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
-        _ => Err(VoipError::bad_input(format!(
-            "Click-to-call: dstPhone «{}» is not a phone number the PBX can dial (expected e.g. \
-             +79161234567, 8 916 123-45-67 or an extension).",
-            crate::http::snippet(dst, 60)
-        ))),
+        _ => Err(VoipError::bad_input(t!(m::BAD_CALLEE, snippet(dst, 60)))),
     }
 }
 
@@ -81,14 +77,12 @@ pub fn call_back(s: &Settings, from: &Caller, to: &str) -> HttpRequest {
 /// Words a failed `call_back` so that it names both numbers and says it was not retried.
 pub fn call_back_error(e: VoipError, from: &str, to: &str) -> VoipError {
     match e {
-        VoipError::Provider { message } => VoipError::provider(format!(
-            "Click-to-call from {from} to {to} failed: {message}. Check that {from} is an employee \
-             of this domain with a working phone, and that {to} may be dialled."
-        )),
-        e @ VoipError::Timeout { .. } => VoipError::provider(format!(
-            "Click-to-call from {from} to {to}: {e} The request was not repeated, because a \
-             repeat could ring the client twice; the call may still go through."
-        )),
+        VoipError::Provider { message } => {
+            VoipError::provider(t!(m::CALL_FAILED, from, to, message))
+        }
+        e @ VoipError::Timeout { .. } => {
+            VoipError::provider(t!(m::CALL_TIMED_OUT, from, to, e.text()))
+        }
         other => other,
     }
 }
@@ -96,22 +90,12 @@ pub fn call_back_error(e: VoipError, from: &str, to: &str) -> VoipError {
 /// The Rostelecom session id in `callRecord.call`, as [`record_call_data`] stored it.
 /// Also accepts that object as JSON text, or a bare session id.
 pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
-    let bad = || {
-        VoipError::bad_input(format!(
-            "VoipGetCallLink got call data it cannot use: «{}». Expected the call record's data \
-             {{\"provider\":\"rostelecom\",\"sessionId\":\"…\"}} as this module stored it.",
-            crate::http::snippet(&call_data.to_string(), 80)
-        ))
-    };
+    let bad = || VoipError::bad_input(t!(m::BAD_CALL_DATA, snippet(&call_data.to_string(), 80)));
     let id = match call_data {
         Value::Object(o) => {
             if let Some(p) = o.get("provider").and_then(Value::as_str) {
                 if p != "rostelecom" {
-                    return Err(VoipError::bad_input(format!(
-                        "VoipGetCallLink: this call was recorded by the {} integration, not by the \
-                         Rostelecom one this module is set to.",
-                        crate::http::snippet(p, 20)
-                    )));
+                    return Err(VoipError::bad_input(t!(m::OTHER_PROVIDER, snippet(p, 20))));
                 }
             }
             o.get("sessionId")
@@ -158,19 +142,11 @@ pub fn get_record(s: &Settings, session: &str) -> HttpRequest {
 
 /// The recording URL from a `get_record` answer, or why there is none.
 pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<String, VoipError> {
-    let no_record = |detail: String| {
-        VoipError::provider(format!(
-            "No recording (yet) for session {session}: {detail}. The file can lag behind the end \
-             of the call, so try again later; if it never appears, check that this employee's \
-             calls are recorded in the Rostelecom personal account."
-        ))
-    };
+    let no_record = |detail: Text| VoipError::provider(t!(m::NO_RECORD, session, detail));
     match api::check(s, "get_record", resp) {
         Ok(json) => match json.get("url").and_then(Value::as_str).map(str::trim) {
             Some(u) if u.starts_with("https://") || u.starts_with("http://") => Ok(u.to_string()),
-            _ => Err(no_record(
-                "the PBX answered get_record without a link".into(),
-            )),
+            _ => Err(no_record(t!(m::RECORD_NO_LINK))),
         },
         // Checked, so the answer is a JSON result of a sane size.
         Err(e @ VoipError::Provider { .. }) => {
@@ -178,14 +154,11 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
             match api::result_code(&json).filter(|c| *c > 0) {
                 Some(code) => {
                     let msg = api::result_message(&json);
-                    Err(no_record(format!(
-                        "the PBX answered get_record with result {code}{}",
-                        if msg.is_empty() {
-                            String::new()
-                        } else {
-                            format!(", «{msg}»")
-                        }
-                    )))
+                    Err(no_record(if msg.is_empty() {
+                        t!(m::RECORD_RESULT, code)
+                    } else {
+                        t!(m::RECORD_RESULT_SAID, code, msg)
+                    }))
                 }
                 None => Err(e),
             }
@@ -197,6 +170,7 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use serde_json::json;
 
     #[test]
@@ -275,5 +249,45 @@ mod tests {
         }
         let e = session_of(&json!({"provider": "oktell", "sessionId": "x"})).unwrap_err();
         assert!(e.to_string().contains("oktell integration"), "{e}");
+    }
+
+    #[test]
+    fn bad_input_is_worded_in_russian_too() {
+        let e = caller("+79161234567").unwrap_err().render(Lang::Ru);
+        assert!(
+            e.starts_with("Звонок из карточки: srcPhone «+79161234567» — не сотрудник")
+                && e.contains("до 6 цифр"),
+            "{e}"
+        );
+        let e = session_of(&json!(42)).unwrap_err().render(Lang::Ru);
+        assert!(e.contains("непригодные данные звонка «42»"), "{e}");
+        let e = session_of(&json!({"provider": "oktell"})).unwrap_err();
+        assert!(
+            e.render(Lang::Ru).contains("записан интеграцией oktell"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_missing_recording_is_worded_in_russian_too() {
+        let s = Settings::from_json(
+            &json!({"provider": "rostelecom", "rtClientId": "a", "rtSignKey": "b"}).to_string(),
+        );
+        let resp = HttpResponse {
+            status: 200,
+            body: json!({"result": 5, "resultMessage": "Запись не найдена"}).to_string(),
+            ..Default::default()
+        };
+        let e = record_url(&s.unwrap(), "S1", &resp).unwrap_err();
+        assert_eq!(e.kind(), "provider");
+        let ru = e.render(Lang::Ru);
+        assert!(
+            ru.starts_with("Записи (пока) нет для сессии S1: АТС ответила на get_record: result 5, «Запись не найдена»."),
+            "{ru}"
+        );
+        assert!(
+            e.to_string().contains("with result 5, «Запись не найдена»"),
+            "{e}"
+        );
     }
 }

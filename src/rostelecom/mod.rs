@@ -15,6 +15,7 @@ use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
 use crate::host::{self, Host};
 use crate::http::Outcome;
+use crate::i18n::{common, rostelecom as m, t};
 use crate::settings::Settings;
 use serde_json::Value;
 
@@ -27,12 +28,15 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
             Ok(value(TestResult {
                 success: true,
                 fail_reason: None,
-                message: Some(format!(
-                    "Connected to {}: the signature was accepted; {} users, {} groups.",
-                    api::target(s.rostelecom()),
-                    count("users"),
-                    count("groups")
-                )),
+                message: Some(
+                    t!(
+                        m::CONNECTED,
+                        api::target(s.rostelecom()),
+                        count("users"),
+                        count("groups")
+                    )
+                    .render(s.lang),
+                ),
             }))
         }
         Op::GetMembers => Ok(value(members::from_users_info(
@@ -55,9 +59,10 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
             }
         }
         Op::ParseWebhook { request } => webhook::handle(&request, s, host).await.map(value),
-        other => Err(VoipError::bad_input(format!(
-            "{} is not implemented for Rostelecom.",
-            other.name()
+        other => Err(VoipError::bad_input(t!(
+            common::NOT_FOR_PROVIDER,
+            other.name(),
+            t!(m::NAME)
         ))),
     }
 }
@@ -401,6 +406,46 @@ mod tests {
         })
         .unwrap();
         assert_eq!(r.as_array().unwrap().len(), 30_000);
+    }
+
+    #[test]
+    fn click_to_call_and_the_connection_check_speak_russian() {
+        let ru = json!({"provider": "rostelecom", "rtClientId": ID, "rtSignKey": KEY,
+            "rtApiUrl": "http://pbx", "language": "ru"})
+        .to_string();
+        let mut storage = BTreeMap::new();
+        let op = Op::GenerateCall {
+            src: "101".into(),
+            dst: "+79161234567".into(),
+        };
+        let e = run_native(&ru, &op, &mut storage, 0.0, |_| {
+            ok_json(json!({"result": -20, "resultMessage": "Ошибка вызова"}))
+        })
+        .unwrap_err();
+        assert!(
+            e.starts_with("Звонок из карточки не удался (PIN 101 → +79161234567): ВАТС Ростелеком отказала в call_back: result -20, «Ошибка вызова». Проверьте, что PIN 101 — сотрудник"),
+            "{e}"
+        );
+        let e = run_native(&ru, &op, &mut storage, 0.0, |_| {
+            Outcome::Failure(Failure {
+                timed_out: true,
+                ..Default::default()
+            })
+        })
+        .unwrap_err();
+        assert!(
+            e.contains("Нет ответа за 10 с: API ВАТС Ростелеком http://pbx.")
+                && e.contains("Запрос не повторялся"),
+            "{e}"
+        );
+        let r = run_native(&ru, &Op::TestConnection, &mut storage, 0.0, |_| {
+            ok_json(json!({"result": 0, "users": [{"pin": "101"}], "groups": []}))
+        })
+        .unwrap();
+        assert_eq!(
+            r["message"],
+            "Соединение установлено: API ВАТС Ростелеком http://pbx. Подпись принята; пользователей: 1, групп: 0."
+        );
     }
 
     #[test]
