@@ -4,7 +4,8 @@
 #   build: wasm for Node 14.16 (gated) + module script; the committed pkg/ must be exactly what it built;
 #   the panic-test build;
 #   JS: tsc --strict on js-glue and on the whole module script (both builds), emulator self-tests;
-#   contract tests through the vm host on Node 20 and Node 14.16, for the WebAssembly build and the no-wasm one;
+#   contract tests through the vm host on Node 20 and Node 14.16, for the WebAssembly build (their message assertions
+#   in Russian, the default, and in English) and the no-wasm one;
 #   a smoke run of the benchmark (tiny counts, nothing timed is asserted) and of its load mode (200 calls: only
 #   the records are checked, one per call);
 #   the browser test of the sandbox (headless Debian chromium).
@@ -88,8 +89,11 @@ ELMA365_VOIP_BUILD=nowasm node tests/harness/host.js --transpile >/dev/null
 for t in tests/emulators/selftest-*.js; do
   suite "emulator self-test $(basename "$t") (Node 20)" node "$t"
 done
-suite "contract tests (Node $(node --version))" node_modules/.bin/mocha
-suite "contract tests (Node $("$N14" --version))" "$N14" node_modules/mocha/bin/mocha.js
+# Messages are asserted in the module's default language, Russian, and again in English (language = en).
+suite "contract tests, in Russian (Node $(node --version))" node_modules/.bin/mocha
+suite "contract tests, in Russian (Node $("$N14" --version))" "$N14" node_modules/mocha/bin/mocha.js
+suite "contract tests, in English (Node $(node --version))" env ELMA365_VOIP_LANG=en node_modules/.bin/mocha
+suite "contract tests, in English (Node $("$N14" --version))" env ELMA365_VOIP_LANG=en "$N14" node_modules/mocha/bin/mocha.js
 # The build for servers that block WebAssembly, in contexts with wasm and string code generation disabled.
 suite "contract tests, the no-wasm build (Node $(node --version))" env ELMA365_VOIP_BUILD=nowasm node_modules/.bin/mocha
 suite "contract tests, the no-wasm build (Node $("$N14" --version))" env ELMA365_VOIP_BUILD=nowasm "$N14" node_modules/mocha/bin/mocha.js

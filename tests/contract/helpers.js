@@ -13,6 +13,26 @@ const TLS = {
   cert: fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'tls', 'cert.pem')),
 };
 
+/**
+ * The language the contract suites run their message assertions in. `ELMA365_VOIP_LANG=en` puts
+ * `language: 'en'` into every module's settings that does not set it; otherwise the setting is left
+ * out and the module speaks its default, Russian (scripts/test.sh runs the suites both ways).
+ */
+const LANG = process.env.ELMA365_VOIP_LANG === 'en' ? 'en' : 'ru';
+
+/** The fragment for the suite's language: `say({ en: 'rejected the credentials', ru: 'Учётные данные отклонены' })`. */
+function say(texts) {
+  if (typeof texts[LANG] !== 'string' && !(texts[LANG] instanceof RegExp)) throw new Error(`no ${LANG} text in ${JSON.stringify(texts)}`);
+  return texts[LANG];
+}
+
+/** loadModule with the suite's language (see LANG). */
+function loadModuleInLanguage(opts = {}) {
+  const settings = opts.settings || {};
+  if (LANG === 'ru' || Object.prototype.hasOwnProperty.call(settings, 'language')) return loadModule(opts);
+  return loadModule(Object.assign({}, opts, { settings: Object.assign({}, settings, { language: LANG }) }));
+}
+
 /** Secrets used across tests; no message a user sees may contain any of them. */
 const SECRETS = {
   oktellPassword: 'okt-Pa55-w0rd',
@@ -81,6 +101,7 @@ function skewClock(mod, ms) {
 
 module.exports = {
   BUILD, slowStorage, skewClock,
-  assert, TLS, SECRETS, assertNoSecret, closer, closedPort, loadModule, startWebhookHost,
+  LANG, say,
+  assert, TLS, SECRETS, assertNoSecret, closer, closedPort, loadModule: loadModuleInLanguage, startWebhookHost,
   startOktell, startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY, rtSettings, oktellSettings,
 };
