@@ -237,6 +237,20 @@ pub fn capitalised(s: String) -> String {
     }
 }
 
+// TEMPORARY, while the providers' messages move into the catalogue: a plain string becomes a raw
+// text (the same in both languages). Removed once every message is in the catalogue.
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text::raw(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text::raw(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,19 +342,5 @@ mod tests {
         assert_eq!(Lang::parse(Some("en-US")), Some(Lang::En));
         assert_eq!(Lang::parse(Some("ru_RU")), Some(Lang::Ru));
         assert_eq!(Lang::parse(Some("de")), None);
-    }
-}
-
-// TEMPORARY, while the providers' messages move into the catalogue: a plain string becomes a raw
-// text (the same in both languages). Removed once every message is in the catalogue.
-impl From<&str> for Text {
-    fn from(s: &str) -> Text {
-        Text::raw(s)
-    }
-}
-
-impl From<String> for Text {
-    fn from(s: String) -> Text {
-        Text::raw(s)
     }
 }
