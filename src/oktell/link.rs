@@ -12,6 +12,7 @@
 
 use crate::error::VoipError;
 use crate::http::url_with_query;
+use crate::i18n::{oktell as m, t};
 use crate::settings::Settings;
 use serde_json::Value;
 
@@ -22,12 +23,7 @@ pub fn call_link(s: &Settings, call: &Value) -> Result<String, VoipError> {
         .or_else(|| call.get("record").and_then(Value::as_str))
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .ok_or_else(|| {
-            VoipError::bad_input(
-                "There is no recording to play for this call: Oktell sent none. Oktell's native CRM events carry no recording; \
-                 make the Oktell scenario send the recording's path or URL as «record» with the hangup of the scenario webhook (see README, «Oktell: recordings»).",
-            )
-        })?;
+        .ok_or_else(|| VoipError::bad_input(t!(m::LINK_NO_RECORD)))?;
     let base = &s.oktell().url;
     let lower = record.to_ascii_lowercase();
     let url = if lower.starts_with("http://") || lower.starts_with("https://") {
@@ -40,10 +36,7 @@ pub fn call_link(s: &Settings, call: &Value) -> Result<String, VoipError> {
         url_with_query(base, "downloadrecordbylink", &[("recordlink", record)])
     };
     if carries_credentials(s, &url) {
-        return Err(VoipError::bad_input(
-            "The recording link for this call carries credentials (a password or a login:password@ part), so the module does not hand it to the browser. \
-             Make the Oktell scenario send a link without credentials, e.g. to a playback path that needs none (see README, «Oktell: recordings»).",
-        ));
+        return Err(VoipError::bad_input(t!(m::LINK_CREDENTIALS)));
     }
     Ok(url)
 }

@@ -1,10 +1,11 @@
 //! The Oktell user directory: the service script's JSON array or `login;name[;number]` lines.
 
 use crate::contract::Member;
+use crate::i18n::{oktell as m, t, Text};
 use serde_json::Value;
 
 /// Parses a directory in either documented shape. Errors name the offending line.
-pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
+pub fn parse_directory(text: &str) -> Result<Vec<Member>, Text> {
     let text = text.trim_start_matches('\u{feff}').trim();
     let mut out: Vec<Member> = Vec::new();
     // The logins seen, as a map (serde_json's, already in the binary) so that skipping repeats
@@ -25,8 +26,7 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
         }
     };
     if text.starts_with('[') {
-        let items =
-            crate::json::parse(text).map_err(|e| format!("the JSON array does not parse ({e})"))?;
+        let items = crate::json::parse(text).map_err(|e| t!(m::DIR_JSON_BAD, e))?;
         // Text that starts with `[` and parses is an array.
         let items = items.as_array().map_or(&[][..], Vec::as_slice);
         for (i, item) in items.iter().enumerate() {
@@ -36,7 +36,7 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
                 .map(str::trim)
                 .unwrap_or("");
             if login.is_empty() {
-                return Err(format!("item {} of the JSON array has no \"login\"", i + 1));
+                return Err(t!(m::DIR_NO_LOGIN, i + 1));
             }
             push(
                 login,
@@ -53,11 +53,7 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, String> {
         let mut parts = line.split(';');
         let login = parts.next().unwrap_or("").trim();
         if login.is_empty() || login.contains(char::is_whitespace) {
-            return Err(format!(
-                "line {} «{}» is not login;name[;number]",
-                i + 1,
-                crate::http::snippet(line, 40)
-            ));
+            return Err(t!(m::DIR_LINE_BAD, i + 1, crate::http::snippet(line, 40)));
         }
         push(login, parts.next().unwrap_or(""));
     }
@@ -78,7 +74,9 @@ mod tests {
 
     #[test]
     fn malformed_line_is_reported_by_number() {
-        let e = parse_directory("ivanov;Иван\n;no login\n").unwrap_err();
+        let e = parse_directory("ivanov;Иван\n;no login\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("line 2"), "{e}");
     }
 }

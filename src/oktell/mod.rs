@@ -19,8 +19,9 @@ use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
 use crate::host::{self, Host};
 use crate::http::{snippet, HttpRequest, HttpResponse, Outcome};
+use crate::i18n::{field, oktell as m, t, Text};
 use crate::phone::{self, Number};
-use crate::settings::{describe, Settings};
+use crate::settings::Settings;
 
 /// Runs a contract call.
 pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipError> {
@@ -28,10 +29,7 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
         Op::TestConnection => {
             let req = api::command(s, "getlicenseinfo", &[("detail", "regserial")]);
             let serial = license_serial(s, &host::fetch(host, &req).await?)?;
-            let summary = format!(
-                "Connected to {}: licence reg. serial {serial}",
-                api::target(s)
-            );
+            let summary = t!(m::TEST_CONNECTED, api::target(s), serial);
             directory(s, host, Some(summary)).await
         }
         Op::GetMembers => directory(s, host, None).await,
@@ -46,13 +44,10 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
     }
 }
 
-fn success(s: &Settings, summary: String, directory: String) -> TestResult {
-    let mut message = format!("{summary}; {directory}.");
+fn success(s: &Settings, summary: Text, directory: Text) -> TestResult {
+    let mut message = t!(m::TEST_OK, summary, directory).render(s.lang);
     if s.webhook_secret.is_none() {
-        message.push_str(&format!(
-            " Warning: {} is empty, so the webhook accepts call events from anyone who knows its URL.",
-            describe("webhookSecret")
-        ));
+        message.push_str(&t!(m::TEST_NO_SECRET, field("webhookSecret")).render(s.lang));
     }
     TestResult {
         success: true,
@@ -63,11 +58,7 @@ fn success(s: &Settings, summary: String, directory: String) -> TestResult {
 
 /// Reads the directory: the script if set (plain, then XML), else the static list, else a clear
 /// error. `test` is the connection summary when `VoipTestConnection` asks.
-async fn directory<H: Host>(
-    s: &Settings,
-    host: &H,
-    test: Option<String>,
-) -> Result<Json, VoipError> {
+async fn directory<H: Host>(s: &Settings, host: &H, test: Option<Text>) -> Result<Json, VoipError> {
     let ok = s.oktell();
     let Some(script) = &ok.members_script else {
         return static_directory(s, test);
@@ -86,40 +77,30 @@ async fn directory<H: Host>(
 }
 
 /// The directory from `oktellMembers`, or the error (a note on success when testing).
-fn static_directory(s: &Settings, test: Option<String>) -> Result<Json, VoipError> {
+fn static_directory(s: &Settings, test: Option<Text>) -> Result<Json, VoipError> {
     let ok = s.oktell();
     let members = match &ok.members {
-        Some(text) => members::parse_directory(text).map_err(|e| {
-            VoipError::setting("oktellMembers", format!("has an unusable {e}: fix that line"))
-        }),
+        Some(text) => members::parse_directory(text)
+            .map_err(|e| VoipError::setting("oktellMembers", t!(m::MEMBERS_UNUSABLE, e))),
         None => Err(VoipError::setting(
             "oktellMembersScript",
-            format!(
-                "is empty, and so is {}: set the name of an Oktell service script that returns the user directory \
-                 (see README, «Oktell: the user directory»), or type the users into {}, one login;name[;number] per line",
-                describe("oktellMembers"),
-                describe("oktellMembers")
-            ),
+            t!(m::MEMBERS_NONE, field("oktellMembers")),
         )),
     };
     match (test, members) {
-        (None, m) => m.map(value),
-        (Some(summary), Ok(m)) => Ok(value(success(
+        (None, list) => list.map(value),
+        (Some(summary), Ok(list)) => Ok(value(success(
             s,
             summary,
-            format!(
-                "static directory in {}: {} users",
-                describe("oktellMembers"),
-                m.len()
-            ),
+            t!(m::TEST_STATIC, field("oktellMembers"), list.len()),
         ))),
         (Some(summary), Err(e)) => {
             let note = match &s.oktell().members {
-                Some(_) => e.to_string(),
-                None => format!(
-                    "no user directory yet: set {} or {}",
-                    describe("oktellMembersScript"),
-                    describe("oktellMembers")
+                Some(_) => e.text(),
+                None => t!(
+                    m::TEST_NO_DIRECTORY,
+                    field("oktellMembersScript"),
+                    field("oktellMembers")
                 ),
             };
             Ok(value(success(s, summary, note)))
@@ -127,17 +108,13 @@ fn static_directory(s: &Settings, test: Option<String>) -> Result<Json, VoipErro
     }
 }
 
-fn directory_done(s: &Settings, test: Option<String>, members: Vec<Member>) -> Json {
+fn directory_done(s: &Settings, test: Option<Text>, members: Vec<Member>) -> Json {
     match test {
         None => value(members),
         Some(summary) => value(success(
             s,
             summary,
-            format!(
-                "directory script {}: {} users",
-                describe("oktellMembersScript"),
-                members.len()
-            ),
+            t!(m::TEST_SCRIPT, field("oktellMembersScript"), members.len()),
         )),
     }
 }
@@ -152,16 +129,13 @@ pub fn directory_request(s: &Settings, script: &str) -> HttpRequest {
     )
 }
 
-fn script_error(what: String) -> VoipError {
-    VoipError::provider(format!(
-        "The directory script set in {} {what}",
-        describe("oktellMembersScript")
-    ))
+/// A failure of the directory script: `what` says what it did.
+fn script_error(what: Text) -> VoipError {
+    VoipError::provider(t!(m::SCRIPT, field("oktellMembersScript"), what))
 }
 
 fn parse_members(text: &str) -> Result<Vec<Member>, VoipError> {
-    members::parse_directory(text)
-        .map_err(|e| script_error(format!("returned an unusable answer: {e}.")))
+    members::parse_directory(text).map_err(|e| script_error(t!(m::SCRIPT_UNUSABLE, e)))
 }
 
 /// The members from `execsvcscriptplain`, or `None` when the XML variant should be asked.
@@ -174,8 +148,8 @@ fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<Vec<Member>
         404 | 405 | 501 => Ok(None),
         // A host whose fetch gives no status code: an error may be this build's missing command.
         _ if r.no_status => Ok(None),
-        _ => Err(script_error(format!(
-            "failed in Oktell: {} «{}». Check that the service script exists, is published and runs without errors.",
+        _ => Err(script_error(t!(
+            m::SCRIPT_FAILED,
             r.status_text(),
             r.snippet(80)
         ))),
@@ -189,23 +163,14 @@ fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<Vec<Member>, VoipErr
         return Err(if r.status == 404 {
             not_oktell(s, "execsvcscript", r)
         } else {
-            script_error(format!(
-                "returned nothing, and execsvcscript gave {} «{}».",
-                r.status_text(),
-                r.snippet(80)
-            ))
+            script_error(t!(m::SCRIPT_EMPTY_EXEC, r.status_text(), r.snippet(80)))
         });
     }
-    let props = xml::parse_mapper(&xml::body_text(r)).map_err(|e| {
-        VoipError::provider(format!(
-            "Oktell answered execsvcscript with unreadable XML ({e})."
-        ))
-    })?;
+    let props = xml::parse_mapper(&xml::body_text(r))
+        .map_err(|e| VoipError::provider(t!(m::XML_UNREADABLE, e)))?;
     let started = xml::prop(&props, "started").is_some_and(|p| p.value.trim() == "1");
     if !started {
-        return Err(script_error(
-            "returned nothing: Oktell did not start it (execsvcscript says started=0). Check the script's name and that it is published as a service script.".into(),
-        ));
+        return Err(script_error(t!(m::SCRIPT_NOT_STARTED)));
     }
     let value = xml::prop(&props, "returnvalue").map(|p| {
         if p.value.trim().is_empty() {
@@ -216,9 +181,7 @@ fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<Vec<Member>, VoipErr
     });
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(v) => parse_members(v),
-        None => Err(script_error(
-            "returned nothing: it ran, but set no «Возвращаемое значение 1». See README, «Oktell: the user directory».".into(),
-        )),
+        None => Err(script_error(t!(m::SCRIPT_NO_VALUE))),
     }
 }
 
@@ -226,7 +189,7 @@ fn not_oktell(s: &Settings, what: &str, r: &HttpResponse) -> VoipError {
     VoipError::NotPbx {
         target: api::target(s),
         setting: "oktellUrl",
-        detail: format!("{what} gave {} «{}»", r.status_text(), r.snippet(60)).into(),
+        detail: t!(m::NOT_OKTELL, what, r.status_text(), r.snippet(60)),
     }
 }
 
@@ -239,16 +202,10 @@ pub fn call_request(
 ) -> Result<(HttpRequest, String, String), VoipError> {
     let user = src.trim();
     if user.is_empty() {
-        return Err(VoipError::bad_input(
-            "VoipGenerateCall got no employee (srcPhone is empty): map the ELMA365 user to an Oktell login in «Настроить».",
-        ));
+        return Err(VoipError::bad_input(t!(m::CALL_NO_USER)));
     }
-    let number = phone::normalize(dst, &s.country_code).ok_or_else(|| {
-        VoipError::bad_input(format!(
-            "VoipGenerateCall got «{}» as the number to call, which is not a phone number.",
-            snippet(dst, 40)
-        ))
-    })?;
+    let number = phone::normalize(dst, &s.country_code)
+        .ok_or_else(|| VoipError::bad_input(t!(m::CALL_BAD_NUMBER, snippet(dst, 40))))?;
     let digits = number.bare().to_string();
     let mut params = vec![
         ("user", user),
@@ -277,10 +234,17 @@ fn call_result(
         200 if !api::is_html(r) => Ok(null()),
         500 => {
             let said = r.snippet(160);
-            let user = snippet(user, 60);
-            Err(VoipError::provider(format!(
-                "Oktell could not start the call for user «{user}» to {number}{}. Check that «{user}» is an Oktell login (the member id from «Настроить») and that the user's phone line is registered and free.",
-                if said.is_empty() { String::new() } else { format!(": «{said}»") }
+            // What Oktell said, quoted after a colon (the same punctuation in both languages).
+            let said = if said.is_empty() {
+                String::new()
+            } else {
+                format!(": «{said}»")
+            };
+            Err(VoipError::provider(t!(
+                m::CALL_REFUSED,
+                snippet(user, 60),
+                number,
+                said
             )))
         }
         _ => Err(not_oktell(s, "wp_autocallstart", r)),
@@ -300,12 +264,7 @@ fn license_serial(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> 
     Err(VoipError::NotPbx {
         target: api::target(s),
         setting: "oktellUrl",
-        detail: format!(
-            "getlicenseinfo?detail=regserial gave {} «{}» instead of a licence serial",
-            r.status_text(),
-            r.snippet(60)
-        )
-        .into(),
+        detail: t!(m::NOT_SERIAL, r.status_text(), r.snippet(60)),
     })
 }
 

@@ -1106,6 +1106,107 @@ fn long_foreign_text_in_click_to_call_errors_is_cut() {
     assert!(r.unwrap_err().chars().count() < 500);
 }
 
+// ---- messages in Russian ----
+
+fn oktell_settings(extra: Value) -> crate::settings::Settings {
+    crate::settings::Settings::from_json(&settings(extra)).unwrap()
+}
+
+#[test]
+fn a_missing_directory_is_explained_in_russian_with_the_fields_named_the_russian_way() {
+    use crate::i18n::Lang;
+    let e = super::static_directory(&oktell_settings(json!({})), None).unwrap_err();
+    let ru = e.render(Lang::Ru);
+    for part in [
+        "«Сценарий справочника сотрудников» (oktellMembersScript): не заполнено, как и «Справочник сотрудников» (oktellMembers)",
+        "строками вида логин;имя[;номер]",
+    ] {
+        assert!(ru.contains(part), "{ru} lacks {part}");
+    }
+    assert!(e
+        .render(Lang::En)
+        .contains("oktellMembers («Справочник сотрудников»)"));
+    let s = oktell_settings(json!({"oktellMembers": "ivanov;Иван\n;no login\n"}));
+    let ru = super::static_directory(&s, None)
+        .unwrap_err()
+        .render(Lang::Ru);
+    assert!(
+        ru.contains("(oktellMembers): содержит ошибку: строка 2 «;no login» не в формате логин;имя[;номер] — исправьте её"),
+        "{ru}"
+    );
+}
+
+#[test]
+fn a_directory_script_that_did_not_start_is_explained_in_russian() {
+    use crate::i18n::Lang;
+    let s = oktell_settings(json!({"oktellMembersScript": "ELMA365_Users"}));
+    let not_started =
+        "<oktellxmlmapper><property_simple key=\"started\" value=\"0\"/></oktellxmlmapper>";
+    let outcome = Outcome::Response(HttpResponse {
+        status: 200,
+        body: not_started.into(),
+        ..Default::default()
+    });
+    let ru = super::xml_directory(&s, &outcome)
+        .unwrap_err()
+        .render(Lang::Ru);
+    assert!(
+        ru.starts_with("«Сценарий справочника сотрудников» (oktellMembersScript): сценарий ничего не вернул: Oktell его не запустил"),
+        "{ru}"
+    );
+    let outcome = Outcome::Response(HttpResponse {
+        status: 200,
+        body: "<oktellxmlmapper><data>".into(),
+        ..Default::default()
+    });
+    let ru = super::xml_directory(&s, &outcome)
+        .unwrap_err()
+        .render(Lang::Ru);
+    assert!(
+        ru.contains("нечитаемым XML (документ обрывается внутри элемента)"),
+        "{ru}"
+    );
+}
+
+#[test]
+fn test_connection_reports_success_in_the_language_setting() {
+    let mut storage = BTreeMap::new();
+    let s = settings(json!({"language": "ru", "oktellMembers": "ivanov;Иван\npetrova"}));
+    let r = run_native(&s, &Op::TestConnection, &mut storage, 0.0, |_| {
+        Outcome::Response(HttpResponse {
+            status: 200,
+            body: "7654321".into(),
+            ..Default::default()
+        })
+    })
+    .unwrap();
+    assert_eq!(r["success"], true, "{r}");
+    assert_eq!(
+        r["message"],
+        "Соединение установлено: сервер Oktell http://okt:4055, рег. номер лицензии 7654321; \
+         справочник из поля «Справочник сотрудников» (oktellMembers), сотрудников: 2. \
+         Внимание: поле «Секрет вебхука» (webhookSecret) не заполнено, поэтому вебхук принимает \
+         события звонков от любого, кто знает его адрес."
+    );
+}
+
+#[test]
+fn a_refused_call_is_explained_in_russian() {
+    let s = settings(json!({"language": "ru"}));
+    let (r, _) = run_call(&s, "nobody", "89161234567", 500, "Line not found");
+    let e = r.unwrap_err();
+    assert!(
+        e.starts_with("Oktell не смог начать звонок пользователя «nobody» на +79161234567: «Line not found». Проверьте, что «nobody» — логин Oktell"),
+        "{e}"
+    );
+    let (r, _) = run_call(&s, "ivanov", "89161234567", 404, "<html>nope</html>");
+    let e = r.unwrap_err();
+    assert!(
+        e.starts_with("Ответ не похож на ответ АТС: сервер Oktell http://okt:4055 (ответ на wp_autocallstart: HTTP 404 «<html>nope</html>»)"),
+        "{e}"
+    );
+}
+
 // ---- found by fuzzing ----
 
 #[test]

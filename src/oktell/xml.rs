@@ -6,6 +6,7 @@
 //! the [`RAW_BODY_HEADER`] header, so that the core can decode UTF-16 itself.
 
 use crate::http::HttpResponse;
+use crate::i18n::{oktell as m, t, Text};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -66,15 +67,14 @@ pub struct Prop {
 }
 
 /// Reads every property of an `oktellxmlmapper` document, in document order.
-pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
+pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, Text> {
     let mut reader = Reader::from_str(text);
     let mut props: Vec<Prop> = Vec::new();
     let mut depth = 0usize;
     let mut root = false;
     let mut open: Option<Prop> = None;
     // The parser's own error texts are left out on purpose: their formatting code is large.
-    let fail =
-        |reader: &Reader<&[u8]>| format!("malformed XML near byte {}", reader.buffer_position());
+    let fail = |reader: &Reader<&[u8]>| t!(m::XML_MALFORMED, reader.buffer_position());
     loop {
         let event = reader.read_event().map_err(|_| fail(&reader))?;
         match event {
@@ -83,8 +83,8 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
                 let tag = tag.as_ref();
                 if depth == 0 {
                     if tag != b"oktellxmlmapper" {
-                        return Err(format!(
-                            "the root element is <{}>, not <oktellxmlmapper>",
+                        return Err(t!(
+                            m::XML_ROOT,
                             crate::http::snippet(&String::from_utf8_lossy(tag), 40)
                         ));
                     }
@@ -142,10 +142,10 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, String> {
         }
     }
     if !root {
-        return Err("no <oktellxmlmapper> element".into());
+        return Err(t!(m::XML_NO_MAPPER));
     }
     if depth != 0 {
-        return Err("the document ends inside an element".into());
+        return Err(t!(m::XML_UNFINISHED));
     }
     Ok(props)
 }
