@@ -48,7 +48,9 @@ pub trait Host {
 
 /// Performs `request`; a failure of the host adapter itself is the module's fault, not the network's.
 pub async fn fetch<H: Host>(host: &H, request: &HttpRequest) -> Result<Outcome, VoipError> {
-    host.fetch(request).await.map_err(VoipError::module)
+    host.fetch(request)
+        .await
+        .map_err(|e| VoipError::module(crate::i18n::Text::raw(e)))
 }
 
 /// Reads `keys`, classifying a storage failure.

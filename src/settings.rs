@@ -233,11 +233,6 @@ pub fn field_by_code(code: &str) -> &'static Field {
         .unwrap_or_else(|| panic!("unknown settings field {code}"))
 }
 
-/// `code («label»)`, the way every message names a field.
-pub fn describe(code: &str) -> String {
-    format!("{code} («{}»)", field_by_code(code).label)
-}
-
 /// The PBX the module is configured for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Provider {

@@ -237,20 +237,6 @@ pub fn capitalised(s: String) -> String {
     }
 }
 
-// TEMPORARY, while the providers' messages move into the catalogue: a plain string becomes a raw
-// text (the same in both languages). Removed once every message is in the catalogue.
-impl From<&str> for Text {
-    fn from(s: &str) -> Text {
-        Text::raw(s)
-    }
-}
-
-impl From<String> for Text {
-    fn from(s: String) -> Text {
-        Text::raw(s)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

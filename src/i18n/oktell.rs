@@ -18,9 +18,6 @@ catalogue! {
     // «Проверить соединение» (mod.rs): the summary, then the directory, then a warning.
     TEST_CONNECTED: "Connected to {0}: licence reg. serial {1}", "Соединение установлено: {0}, рег. номер лицензии {1}";
     TEST_OK: "{0}; {1}.", "{0}; {1}.";
-    TEST_NO_SECRET:
-        " Warning: {0} is empty, so the webhook accepts call events from anyone who knows its URL.",
-        " Внимание: поле {0} не заполнено, поэтому вебхук принимает события звонков от любого, кто знает его адрес.";
     TEST_STATIC: "static directory in {0}: {1} users", "справочник из поля {0}, сотрудников: {1}";
     TEST_SCRIPT: "directory script {0}: {1} users", "справочник из сценария {0}, сотрудников: {1}";
     TEST_NO_DIRECTORY: "no user directory yet: set {0} or {1}", "справочника сотрудников пока нет: заполните {0} или {1}";

@@ -1170,23 +1170,39 @@ fn a_directory_script_that_did_not_start_is_explained_in_russian() {
 
 #[test]
 fn test_connection_reports_success_in_the_language_setting() {
-    let mut storage = BTreeMap::new();
-    let s = settings(json!({"language": "ru", "oktellMembers": "ivanov;Иван\npetrova"}));
-    let r = run_native(&s, &Op::TestConnection, &mut storage, 0.0, |_| {
+    let licence = |_: &HttpRequest| {
         Outcome::Response(HttpResponse {
             status: 200,
             body: "7654321".into(),
             ..Default::default()
         })
-    })
-    .unwrap();
+    };
+    let mut storage = BTreeMap::new();
+    let s = settings(
+        json!({"language": "ru", "webhookSecret": "hook-secret", "oktellMembers": "ivanov;Иван\npetrova"}),
+    );
+    let r = run_native(&s, &Op::TestConnection, &mut storage, 0.0, licence).unwrap();
     assert_eq!(r["success"], true, "{r}");
-    assert_eq!(
-        r["message"],
-        "Соединение установлено: сервер Oktell http://okt:4055, рег. номер лицензии 7654321; \
-         справочник из поля «Справочник сотрудников» (oktellMembers), сотрудников: 2. \
-         Внимание: поле «Секрет вебхука» (webhookSecret) не заполнено, поэтому вебхук принимает \
-         события звонков от любого, кто знает его адрес."
+    let message = r["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "Соединение установлено: сервер Oktell http://okt:4055, рег. номер лицензии 7654321; \
+             справочник из поля «Справочник сотрудников» (oktellMembers), сотрудников: 2. Вебхук: "
+        ),
+        "{message}"
+    );
+    // Without a webhook secret the webhook takes events from anyone: the test fails and says so.
+    let s = settings(json!({"language": "ru", "oktellMembers": "ivanov;Иван"}));
+    let r = run_native(&s, &Op::TestConnection, &mut storage, 0.0, licence).unwrap();
+    assert_eq!(r["success"], false, "{r}");
+    let why = r["failReason"].as_str().unwrap();
+    assert!(
+        why.contains("«Секрет вебхука» (webhookSecret) не заполнен"),
+        "{why}"
+    );
+    assert!(
+        why.contains("Что удалось проверить: Соединение установлено"),
+        "{why}"
     );
 }
 
