@@ -152,7 +152,7 @@ catalogue! {
     // The settings fields' help (settings.rs FIELDS: the sandbox form and the READMEs' tables).
     HELP_PROVIDER:
         "Which PBX this module talks to: oktell or rostelecom.",
-        "Какой АТС управляет модуль: oktell или rostelecom.";
+        "С какой АТС работает модуль: oktell или rostelecom.";
     HELP_LANGUAGE:
         "Language of the module's messages to the admin: ru (Russian) or en (English).",
         "Язык сообщений модуля администратору: ru (русский) или en (английский).";
