@@ -10,7 +10,8 @@
  *   PORT, HOST, PUBLIC_URL, SANDBOX_SETTINGS and SANDBOX_GAP_MS work too.
  *
  * HTTP API (JSON; the page is its only client, the browser test drives the page):
- *   GET  /api/state                 schema, settings, webhook URL, emulators, module facts
+ *   GET  /api/state                 schema, settings, webhook URL, emulators, module facts, webhook health
+ *   GET  /api/webhook-health        what the module's storage holds about its webhook (see webhookHealth)
  *   POST /api/settings {settings}   «Сохранить»: apply, then VoipOnWebhookUpdated(webhookUrl)
  *   POST /api/fn/<Voip...> {settings, args}   run one contract function with the form's values
  *   POST /api/call-link {id}        VoipGetCallLink(the `call` of the record in log entry <id>)
@@ -38,6 +39,15 @@ const OKTELL_ACCOUNT = { login: 'elma365', password: 'sandbox-oktell-pass' };
 /** How the emulated Oktell reports calls at first: 'crm' (native «Web-интеграция с CRM») or 'scenario'. */
 const DEFAULT_OKTELL_EVENTS = 'crm';
 const MASK = '••••••';
+/**
+ * The module's storage keys for its webhook (src/health.rs, src/engine.rs): the last accepted request
+ * `<ms> <kind>`, the last refused one `<ms> <kind> <why> <status> <detail>`, and the URL ELMA365 gave it.
+ */
+const HOOK_OK_KEY = 'voip:hook:ok';
+const HOOK_NO_KEY = 'voip:hook:no';
+const HOOK_URL_KEY = 'voip:webhookUrl';
+/** What the module writes for a removed value (js-glue/shim.ts): it reads back as absent. */
+const TOMBSTONE = '(deleted)';
 
 function parseArgs(argv, env) {
   const opt = {
@@ -111,6 +121,20 @@ function describeBody(body) {
   return { text: body.length > 4000 ? `${body.slice(0, 4000)}…` : body };
 }
 
+/**
+ * One webhook trace of the module's storage, parsed: {at, kind} for an accepted request, plus {why, status,
+ * detail} for a refused one (codes as src/health.rs writes them: kind call/info/crm/scn/req, why
+ * sign/unsigned/client/nosecret/secret/bad). null when absent or unreadable.
+ */
+function parseTrace(line, refused) {
+  if (typeof line !== 'string' || line === '' || line === TOMBSTONE) return null;
+  const parts = line.split(' ');
+  const at = Number(parts[0]);
+  if (!Number.isFinite(at) || !parts[1]) return null;
+  if (!refused) return { at, kind: parts[1] };
+  return { at, kind: parts[1], why: parts[2] || 'bad', status: Number(parts[3]) || 400, detail: parts.slice(4).join(' ') };
+}
+
 // ---- the sandbox -------------------------------------------------------------------------------------------------
 async function startSandbox(options = {}) {
   const opt = Object.assign(parseArgs([], {}), options);
@@ -166,6 +190,16 @@ async function startSandbox(options = {}) {
     return shown;
   }
   const note = (text, level) => emit({ kind: 'note', level: level || 'info', text });
+
+  /** GET /api/webhook-health: the module's webhook traces, read from its storage (masked, like the log). */
+  function webhookHealth() {
+    const get = (k) => {
+      const v = mod.storage.map.get(k);
+      return typeof v === 'string' && v !== '' && v !== TOMBSTONE ? v : null;
+    };
+    const raw = { ok: get(HOOK_OK_KEY), no: get(HOOK_NO_KEY) };
+    return mask({ ok: true, now: Date.now(), accepted: parseTrace(raw.ok, false), refused: parseTrace(raw.no, true), webhookUrl: get(HOOK_URL_KEY), raw });
+  }
 
   const named = (kind, v) => (enumNames[kind] && enumNames[kind][v]) || v;
   function hostResult(result) {
@@ -265,7 +299,9 @@ async function startSandbox(options = {}) {
         oktell: { url: okt.url, events: state.oktellEvents, members: okt.users.map((u) => ({ id: u.login, name: u.name })) },
         rostelecom: { url: rt.url, members: rt.users.map((u) => ({ id: u.pin, name: u.display_name || u.name })) },
       },
+      webhookHealth: webhookHealth(),
     }),
+    'GET /api/webhook-health': () => webhookHealth(),
     'POST /api/settings': async (b) => {
       apply(b.settings);
       const r = await runFunction('VoipOnWebhookUpdated', [webhookUrl()]);
@@ -395,7 +431,7 @@ function sendJson(res, status, value) {
   res.end(JSON.stringify(value));
 }
 
-module.exports = { startSandbox, parseArgs, describeBody, maskHeaders, maskValues, fromThisMachine };
+module.exports = { startSandbox, parseArgs, parseTrace, describeBody, maskHeaders, maskValues, fromThisMachine };
 
 if (require.main === module) {
   let opt;

@@ -7,8 +7,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
-const { startSandbox, describeBody, maskHeaders } = require('../../sandbox/server');
+const { startSandbox, describeBody, maskHeaders, parseTrace } = require('../../sandbox/server');
 const { httpRequest } = require('../emulators/common');
+const { TEST_CLIENT_ID } = require('../emulators/rostelecom');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -27,6 +28,14 @@ describe('sandbox: log masking', () => {
     const form = describeBody(`event=ring&password=s3cret&data=${Buffer.from('["ping",{"qid":"1"}]').toString('base64')}`);
     assert.ok(!form.text.includes('s3cret') && form.text.includes('password=••••••'), form.text);
     assert.strictEqual(JSON.parse(form.decoded)[0], 'ping');
+  });
+  it('reads the module\'s webhook traces (voip:hook:ok / voip:hook:no)', () => {
+    assert.deepStrictEqual(parseTrace('1700000000000 call', false), { at: 1700000000000, kind: 'call' });
+    assert.deepStrictEqual(parseTrace('1700000000000 scn bad 400 no event field: x y', true),
+      { at: 1700000000000, kind: 'scn', why: 'bad', status: 400, detail: 'no event field: x y' });
+    assert.deepStrictEqual(parseTrace('1700000000000 call sign 403 ', true), { at: 1700000000000, kind: 'call', why: 'sign', status: 403, detail: '' });
+    assert.strictEqual(parseTrace('(deleted)', true), null);
+    assert.strictEqual(parseTrace('', false), null);
   });
 });
 
@@ -61,6 +70,11 @@ describe('sandbox in chromium', function () {
     }
     assert.strictEqual(await page.isHidden('#banner'), true);
     assert.match(await page.textContent('#webhook-url'), /^http:\/\/127\.0\.0\.1:\d+\/api\/extensions\/voip\/webhook$/);
+    // Russian by default (the schema's default of `language`), and the webhook has seen nothing yet.
+    assert.strictEqual(await page.inputValue('#f-language'), 'ru');
+    assert.strictEqual(await page.getAttribute('html', 'lang'), 'ru');
+    assert.strictEqual(await page.textContent('#help-provider'), schema.find((f) => f.code === 'provider').helpRu);
+    assert.strictEqual(await page.textContent('#hook-health-body'), 'Запросов от АТС пока не было.');
   });
 
   for (const provider of ['oktell', 'rostelecom']) {
@@ -84,7 +98,10 @@ describe('sandbox in chromium', function () {
         await page.click('#btn-test');
         await page.waitForSelector('#test-result.ok:has-text("Соединение успешно установлено")');
         const detail = await page.textContent('#test-result .detail');
-        assert.match(detail, provider === 'oktell' ? /Connected to the Oktell server/ : /Connected to the Rostelecom virtual PBX/);
+        // The module answers in the `language` setting, Russian by default (Oktell's own summary is not in its
+        // message catalogue yet, so it is still English); the webhook's state follows it.
+        assert.match(detail, provider === 'oktell' ? /Connected to the Oktell server/ : /Соединение установлено: API ВАТС Ростелеком/);
+        assert.match(detail, /Вебхук: /);
         await page.waitForSelector('#log li.call:has-text("VoipTestConnection")');
       });
 
@@ -152,7 +169,7 @@ describe('sandbox in chromium', function () {
         await page.waitForSelector('#test-result.fail');
         const text = await page.textContent('#test-result');
         assert.match(text, /Не удалось установить соединение/);
-        assert.match(text, /rejected the credentials/);
+        assert.match(text, /Учётные данные отклонены/);
         assert.ok(text.includes(secretField), text);
         assert.ok(!text.includes('WRONG-secret-123'), 'the wrong secret is echoed');
         await page.fill(`#f-${secretField}`, good);
@@ -176,6 +193,109 @@ describe('sandbox in chromium', function () {
       });
     });
   }
+
+  describe('language and webhook health', () => {
+    it('follows the `language` field: English page, help and failReason; then Russian again', async () => {
+      // Every text of the page's own (data-k) in English; data in it (names, the module's field labels in «») may be Russian.
+      const cyrillicTexts = () => page.$$eval('[data-k]', (els) => els.filter((e) => !/[а-яё]/i.test(e.dataset.a || ''))
+        .map((e) => e.textContent).filter((x) => /[а-яё]/i.test(x) && !x.includes('«')));
+      await page.selectOption('#f-language', 'en');
+      assert.strictEqual(await page.getAttribute('html', 'lang'), 'en');
+      assert.strictEqual(await page.textContent('#btn-test'), 'Test connection');
+      assert.strictEqual(await page.textContent('#btn-members'), 'Configure');
+      assert.strictEqual(await page.textContent('#btn-save'), 'Save');
+      assert.strictEqual(await page.textContent('#settings-card h2'), 'Telephony settings');
+      assert.strictEqual(await page.textContent('#hook-health .health-head b'), 'Webhook');
+      assert.strictEqual(await page.title(), 'Telephony · ELMA365 sandbox');
+      const field = schema.find((f) => f.code === 'rtSignKey');
+      assert.strictEqual(await page.textContent('#help-rtSignKey'), field.help);
+      assert.strictEqual(await page.getAttribute('#f-rtApiUrl', 'placeholder'), `default: ${schema.find((f) => f.code === 'rtApiUrl').default}`);
+      assert.deepStrictEqual(await cyrillicTexts(), [], 'page texts left in Russian');
+      // A failing «Test connection»: an empty required field, named in English by the module.
+      const clientId = await page.inputValue('#f-rtClientId');
+      await page.fill('#f-rtClientId', '');
+      await page.click('#btn-test');
+      await page.waitForSelector('#test-result.fail');
+      const text = await page.textContent('#test-result');
+      assert.match(text, /^✕ Could not connect/);
+      assert.match(text, /rtClientId \(«Код идентификации»\) is empty/);
+      await page.fill('#f-rtClientId', clientId);
+
+      await page.selectOption('#f-language', 'ru');
+      assert.strictEqual(await page.getAttribute('html', 'lang'), 'ru');
+      assert.strictEqual(await page.textContent('#btn-test'), 'Проверить соединение');
+      assert.strictEqual(await page.textContent('#btn-members'), 'Настроить');
+      assert.strictEqual(await page.textContent('#btn-save'), 'Сохранить');
+      assert.strictEqual(await page.textContent('#settings-card h2'), 'Настройки телефонии');
+      assert.strictEqual(await page.textContent('#help-rtSignKey'), field.helpRu);
+      assert.match(await page.textContent('#test-result'), /^✕ Не удалось установить соединение/);
+      await page.click('#btn-test');
+      await page.waitForSelector('#test-result.ok');
+      assert.match(await page.textContent('#test-result .detail'), /^Соединение установлено/);
+    });
+
+    it('starts in the saved settings\' language', async () => {
+      const file = path.join(os.tmpdir(), `sandbox-settings-${process.pid}.json`);
+      fs.writeFileSync(file, JSON.stringify({ language: 'en' }));
+      const other = await startSandbox({ port: 0, gapMs: 30, settingsFile: file });
+      const p2 = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+      try {
+        p2.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+        await p2.goto(other.url);
+        await p2.waitForSelector('#f-provider');
+        assert.strictEqual(await p2.inputValue('#f-language'), 'en');
+        assert.strictEqual(await p2.getAttribute('html', 'lang'), 'en');
+        assert.strictEqual(await p2.textContent('#btn-test'), 'Test connection');
+        assert.strictEqual(await p2.textContent('#hook-health-body'), 'No requests from the PBX yet.');
+        await p2.click('#btn-test');
+        await p2.waitForSelector('#test-result.ok');
+        assert.match(await p2.textContent('#test-result'), /^✓ Connection established.*Webhook: no request from the PBX has arrived yet/);
+      } finally {
+        await p2.close();
+        await other.close();
+        fs.unlinkSync(file);
+      }
+    });
+
+    it('the webhook panel: a refused request fails «Проверить соединение» naming «Ключ подписи»; an accepted one clears it', async () => {
+      // A call event signed with another key: the module refuses it (403) and notes why in its storage.
+      const body = JSON.stringify({ session_id: 'sandbox-refused-1', state: 'new', type: 'incoming', from_number: '74951234567',
+        request_number: '74992222222', request_pin: '101', timestamp: '01.01.2024 10:00:00' });
+      const refused = await httpRequest(sb.webhookUrl, { method: 'POST', body,
+        headers: { 'Content-Type': 'application/json', 'X-Client-ID': TEST_CLIENT_ID, 'X-Client-Sign': 'f'.repeat(64) } });
+      assert.strictEqual(refused.status, 403, refused.body);
+      await page.waitForSelector('#hook-health.blocking .hrow.refused');
+      const panel = await page.textContent('#hook-health');
+      assert.match(panel, /Отклонён/);
+      assert.match(panel, /причина: подпись X-Client-Sign не совпадает: проверьте «Ключ подписи» \(rtSignKey\) sign · HTTP 403/);
+
+      await page.click('#btn-test');
+      await page.waitForSelector('#test-result.fail');
+      const fail = await page.textContent('#test-result');
+      assert.match(fail, /Не удалось установить соединение/);
+      assert.match(fail, /отклонён/);
+      assert.ok(fail.includes('«Ключ подписи» (rtSignKey)'), fail);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-webhook-refused.png') });
+
+      // The emulated PBX plays a call with the right key: accepted, so the test passes again.
+      await page.click('#btn-sim-answered');
+      await page.waitForSelector('#sim-progress.done, #sim-progress.fail', { timeout: 20000 });
+      assert.ok(await page.isVisible('#sim-progress.done'), await page.textContent('#sim-progress'));
+      await page.waitForSelector('#hook-health.fine .hrow.accepted:first-child');
+      await page.click('#btn-test');
+      await page.waitForSelector('#test-result.ok');
+      assert.match(await page.textContent('#test-result .detail'), /Вебхук: последний запрос \(.+\) принят \d+ с назад\./);
+      const rows = await page.$$eval('#hook-health .hrow', (els) => els.map((e) => e.className));
+      assert.deepStrictEqual(rows, ['hrow accepted', 'hrow refused'], 'the accepted request first, then the older refusal');
+      assert.match(await page.textContent('#hook-health .hrow.accepted'), /Принят .*событие звонка \(call_events\) call/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-webhook-health.png') });
+      await page.selectOption('#f-language', 'en');
+      assert.match(await page.textContent('#hook-health .hrow.accepted'), /Accepted .*call event \(call_events\) call/);
+      assert.match(await page.textContent('#hook-health .hrow.refused'), /Refused .*the X-Client-Sign signature does not match/);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'sandbox-webhook-health-en.png') });
+      await page.selectOption('#f-language', 'ru');
+    });
+  });
 
   describe('then', () => {
     it('stays usable on a narrow (390 px) window', async () => {
