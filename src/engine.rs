@@ -143,7 +143,6 @@ pub async fn call<H: Host>(
     };
     match outcome {
         Ok(v) if testing && unbounded => Ok(value(unbounded_test(&v, &secrets, lang))),
-        Ok(v) if testing => Ok(crate::error::scrub(&v, &secrets)),
         Ok(v) => Ok(v),
         Err(e) if testing => Ok(value(TestResult {
             success: false,
@@ -177,7 +176,7 @@ async fn with_webhook_health<H: Host>(reached: Json, s: &Settings, host: &H) -> 
     let verdict = health::verdict(host, &Text::raw(message)).await;
     let fail = |t: Text| TestResult {
         success: false,
-        fail_reason: Some(t.render(s.lang)),
+        fail_reason: Some(crate::error::scrub(&t.render(s.lang), &s.secrets())),
         message: None,
     };
     value(match verdict {
