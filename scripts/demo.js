@@ -5,6 +5,15 @@ const { loadModule, startWebhookHost } = require('../tests/harness/host');
 const { startOktell } = require('../tests/emulators/oktell');
 const { startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY } = require('../tests/emulators/rostelecom');
 
+// The language of the module's messages: ELMA365_VOIP_LANG (ru or en) when set; otherwise the setting
+// is left out and the module speaks its default, Russian.
+const LANGUAGE = process.env.ELMA365_VOIP_LANG ? { language: process.env.ELMA365_VOIP_LANG } : {};
+
+/** loadModule with `settings` in the chosen language. */
+function load(settings) {
+  return loadModule({ settings: Object.assign({}, settings, LANGUAGE) });
+}
+
 async function show(title, fn) {
   try {
     console.log(`  ${title}:`, JSON.stringify(await fn()));
@@ -17,10 +26,10 @@ async function main() {
   const okt = await startOktell({ auth: { mode: 'basic', login: 'elma', password: 'secret' } });
   const pbx = await startRostelecom({});
   try {
-    const o = loadModule({ settings: { provider: 'oktell', oktellUrl: okt.url, oktellLogin: 'elma', oktellPassword: 'secret', oktellMembersScript: 'ELMA365_Users', webhookSecret: 'hook-secret' } });
+    const o = load({ provider: 'oktell', oktellUrl: okt.url, oktellLogin: 'elma', oktellPassword: 'secret', oktellMembersScript: 'ELMA365_Users', webhookSecret: 'hook-secret' });
     console.log(`Oktell emulator at ${okt.url} (module cold start: evaluate ${o.evaluateMs.toFixed(1)} ms + instantiate ${o.instantiateMs.toFixed(1)} ms)`);
     await show('VoipTestConnection()', () => o.fns.VoipTestConnection());
-    const bad = loadModule({ settings: { provider: 'oktell', oktellUrl: okt.url, oktellLogin: 'elma', oktellPassword: 'wrong' } });
+    const bad = load({ provider: 'oktell', oktellUrl: okt.url, oktellLogin: 'elma', oktellPassword: 'wrong' });
     await show('VoipTestConnection() with a wrong password', () => bad.fns.VoipTestConnection());
     await show('VoipGetMembers()', () => o.fns.VoipGetMembers());
     // Click-to-call: Oktell rings the operator, then the client, and pushes the call to the webhook.
@@ -37,10 +46,10 @@ async function main() {
     }
     await okHook.close();
 
-    const r = loadModule({ settings: { provider: 'rostelecom', rtApiUrl: pbx.url, rtClientId: TEST_CLIENT_ID, rtSignKey: TEST_SIGN_KEY } });
+    const r = load({ provider: 'rostelecom', rtApiUrl: pbx.url, rtClientId: TEST_CLIENT_ID, rtSignKey: TEST_SIGN_KEY });
     console.log(`Rostelecom emulator at ${pbx.url}`);
     await show('VoipTestConnection()', () => r.fns.VoipTestConnection());
-    const badRt = loadModule({ settings: { provider: 'rostelecom', rtApiUrl: pbx.url, rtClientId: TEST_CLIENT_ID, rtSignKey: 'WRONG' } });
+    const badRt = load({ provider: 'rostelecom', rtApiUrl: pbx.url, rtClientId: TEST_CLIENT_ID, rtSignKey: 'WRONG' });
     await show('VoipTestConnection() with a wrong sign key', () => badRt.fns.VoipTestConnection());
     await show('VoipGetMembers()', () => r.fns.VoipGetMembers());
 

@@ -50,6 +50,6 @@ describe('the async core on one instance', function () {
     }
     assert.ok(!membersDone, 'the members call is still waiting for the PBX: the webhooks did not wait for it');
     const e = await members;
-    assert.match(e.message, /No answer from .* within 2 s/);
+    assert.match(e.message, h.say({ en: /No answer from .* within 2 s/, ru: /Нет ответа за 2 с: .+/ }));
   });
 });

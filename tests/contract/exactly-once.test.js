@@ -3,7 +3,8 @@
 // many calls at once, in one instance and across two instances (two vm contexts, as two ELMA365
 // workers) that share one storage answering with random latency (0-10 ms); Oktell's missed calls
 // collected after the hold time (the module's clock is moved, nobody waits 90 s); and a storage that
-// fails still hands out the request's event and record.
+// fails still hands out the request's event and record. What the answers to the PBX say is machine-facing
+// and English whatever the `language` setting, so those assertions hold in both suite languages.
 const h = require('./helpers');
 const { assert } = h;
 const { sign } = require('../emulators/rostelecom');

@@ -26,7 +26,7 @@ describe('host compatibility', function () {
     const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: '' } });
     assert.strictEqual(vm.runInContext('typeof TextEncoder', mod.context), 'undefined');
     const r = await mod.fns.VoipTestConnection();
-    assert.match(r.failReason, /«Ключ подписи»/);
+    assert.match(r.failReason, h.say({ en: /rtSignKey \(«Ключ подписи»\)/, ru: /«Ключ подписи» \(rtSignKey\)/ }));
   });
 
   it('enforces requestTimeoutSec itself when the host fetch ignores both signal and timeout', async () => {
@@ -39,7 +39,7 @@ describe('host compatibility', function () {
     const started = Date.now();
     const r = await mod.fns.VoipTestConnection();
     assert.strictEqual(r.success, false);
-    assert.match(r.failReason, /within 1 s/);
+    assert.match(r.failReason, h.say({ en: /within 1 s/, ru: /за 1 с:/ }));
     assert.ok(Date.now() - started < 3000);
     assert.ok(seen[0].includes('timeout'), 'the polyfill timeout option is passed too');
   });
@@ -61,7 +61,7 @@ describe('host compatibility', function () {
       it(`when WebAssembly is ${how}, the no-wasm build works`, async () => {
         const mod = h.loadModule(Object.assign({ settings: { provider: 'rostelecom', rtApiUrl: `http://127.0.0.1:${await h.closedPort()}`, rtClientId: 'id', rtSignKey: h.SECRETS.rtSignKey } }, opts));
         const r = await mod.fns.VoipTestConnection();
-        assert.match(r.failReason, /^Cannot reach the Rostelecom/);
+        assert.match(r.failReason, h.say({ en: /^Cannot reach the Rostelecom/, ru: /^Нет связи: API ВАТС Ростелеком/ }));
       });
       continue;
     }

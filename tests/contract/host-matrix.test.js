@@ -242,9 +242,9 @@ function assertTest(variant, result, label) {
   h.assertNoSecret(result);
   if (expected(variant).test === 'unbounded') {
     assert.strictEqual(result.success, false, JSON.stringify(result));
-    assert.match(result.failReason, /cannot be bounded in time/);
+    assert.match(result.failReason, h.say({ en: /cannot be bounded in time/, ru: /нельзя ограничить по времени/ }));
     assert.match(result.failReason, /requestTimeoutSec/);
-    assert.match(result.failReason, new RegExp(`What was reached: .*${label}`));
+    assert.match(result.failReason, new RegExp(`${h.say({ en: 'What was reached', ru: 'Что удалось проверить' })}: .*${label}`));
   } else {
     assert.strictEqual(result.success, true, JSON.stringify(result));
   }
@@ -254,7 +254,7 @@ function assertTest(variant, result, label) {
 async function assertUnreachable(variant, fns, setting) {
   const r = await fns.VoipTestConnection();
   assert.strictEqual(r.success, false);
-  assert.match(r.failReason, /^Cannot reach/, r.failReason);
+  assert.match(r.failReason, h.say({ en: /^Cannot reach/, ru: /^Нет связи/ }), r.failReason);
   assert.ok(r.failReason.includes(setting), r.failReason);
   assert.ok(!/\[object Object\]|: null\b|: undefined\b/.test(r.failReason), r.failReason);
   if (expected(variant).reason) assert.match(r.failReason, expected(variant).reason);
@@ -266,7 +266,7 @@ async function rostelecomScenario(c, variant) {
   const { mod, hook, storage, empties } = await hostFor(c, variant, h.rtSettings(pbx, { requestTimeoutSec: 2 }));
   pbx.webhookUrl = hook.url;
   const { fns } = mod;
-  assertTest(variant, await fns.VoipTestConnection(), 'the signature was accepted');
+  assertTest(variant, await fns.VoipTestConnection(), h.say({ en: 'the signature was accepted', ru: 'Подпись принята' }));
   const members = await fns.VoipGetMembers();
   assert.ok(members.length >= 1 && members.every((m) => typeof m.id === 'string' && m.id !== ''), JSON.stringify(members));
   await fns.VoipGenerateCall('101', '+7 916 123-45-67');
@@ -343,7 +343,7 @@ async function afterwards(variant, mod, storage, empties, setting, pbx) {
     const r = await mod.fns.VoipTestConnection();
     pbx.mode = 'normal';
     assert.strictEqual(r.success, false);
-    assert.match(r.failReason, /^No answer from .* within 2 s/, r.failReason);
+    assert.match(r.failReason, h.say({ en: /^No answer from .* within 2 s/, ru: /^Нет ответа за 2 с: .+/ }), r.failReason);
   }
   assert.deepStrictEqual(empties, [], "setItem('') was called");
   for (const [k, v] of storage.map) {

@@ -68,6 +68,10 @@ function repliesMatch(deliveries) {
   }
 }
 
+// LINK_NO_RECORD and LINK_CREDENTIALS (src/i18n/oktell.rs).
+const NO_RECORDING = h.say({ en: 'no recording to play', ru: 'Для этого звонка нет записи' });
+const CARRIES_CREDENTIALS = h.say({ en: 'carries credentials', ru: 'содержит учётные данные' });
+
 async function fetchBytes(url) {
   return common.httpRequest(url, { binary: true });
 }
@@ -107,7 +111,7 @@ describe('Oktell: VoipGetMembers', function () {
 
   it('says when Oktell has no such service script', async () => {
     const { fns } = await rig(c, { settings: { oktellMembersScript: 'NoSuchScript' } });
-    await rejects(fns.VoipGetMembers(), 'oktellMembersScript', 'did not start');
+    await rejects(fns.VoipGetMembers(), 'oktellMembersScript', h.say({ en: 'did not start', ru: 'Oktell его не запустил' }));
   });
 
   it('says when the script runs but returns nothing', async () => {
@@ -118,13 +122,13 @@ describe('Oktell: VoipGetMembers', function () {
 
   it('rejects malformed XML with a clear message', async () => {
     const { fns } = await rig(c, { settings: { oktellMembersScript: 'ELMA365_Users' }, emulator: { disabledCommands: ['execsvcscriptplain'], execXmlShape: 'broken' } });
-    await rejects(fns.VoipGetMembers(), 'unreadable XML');
+    await rejects(fns.VoipGetMembers(), h.say({ en: 'unreadable XML', ru: 'нечитаемым XML' }));
   });
 
   it('reports a malformed script line by its number', async () => {
     const { okt, fns } = await rig(c, { settings: { oktellMembersScript: 'Bad' } });
     okt.scripts.Bad = () => 'ivanov;Иванов\r\n\r\n;no login\r\n';
-    await rejects(fns.VoipGetMembers(), 'line 3');
+    await rejects(fns.VoipGetMembers(), h.say({ en: 'line 3', ru: 'строка 3' }));
   });
 
   it('uses the static oktellMembers list when no script is set', async () => {
@@ -135,12 +139,13 @@ describe('Oktell: VoipGetMembers', function () {
 
   it('explains both options when neither is set', async () => {
     const { fns } = await rig(c);
-    await rejects(fns.VoipGetMembers(), 'oktellMembersScript («', 'oktellMembers («', 'one login;name[;number] per line');
+    await rejects(fns.VoipGetMembers(), h.say({ en: 'oktellMembersScript («', ru: '» (oktellMembersScript)' }), h.say({ en: 'oktellMembers («', ru: '» (oktellMembers)' }),
+      h.say({ en: 'one login;name[;number] per line', ru: 'строками вида логин;имя[;номер]' }));
   });
 
   it('says credentials were rejected', async () => {
     const { fns } = await rig(c, { settings: { oktellMembersScript: 'ELMA365_Users', oktellPassword: 'wrong' } });
-    await rejects(fns.VoipGetMembers(), 'rejected the credentials', 'oktellLogin', 'oktellPassword');
+    await rejects(fns.VoipGetMembers(), h.say({ en: 'rejected the credentials', ru: 'Учётные данные отклонены' }), 'oktellLogin', 'oktellPassword');
   });
 });
 
@@ -168,25 +173,25 @@ describe('Oktell: VoipGenerateCall', function () {
 
   it('rejects an unknown user with Oktell\'s text', async () => {
     const { okt, fns } = await rig(c, { emulator: { autoPlay: false } });
-    await rejects(fns.VoipGenerateCall('nobody', '89161234567'), 'Oktell could not start the call for user «nobody»', 'Line not found');
+    await rejects(fns.VoipGenerateCall('nobody', '89161234567'), h.say({ en: 'Oktell could not start the call for user «nobody»', ru: 'Oktell не смог начать звонок пользователя «nobody»' }), 'Line not found');
     assert.strictEqual(okt.requests.filter((r) => r.path === '/wp_autocallstart').length, 1, 'never retried');
   });
 
   it('names oktellLogin and oktellPassword on 403', async () => {
     const { fns } = await rig(c, { settings: { oktellPassword: 'wrong' } });
-    await rejects(fns.VoipGenerateCall('ivanov', '89161234567'), 'rejected the credentials', 'oktellLogin', 'oktellPassword');
+    await rejects(fns.VoipGenerateCall('ivanov', '89161234567'), h.say({ en: 'rejected the credentials', ru: 'Учётные данные отклонены' }), 'oktellLogin', 'oktellPassword');
   });
 
   it('times out once and does not send the call again', async () => {
     const { okt, fns } = await rig(c, { settings: { requestTimeoutSec: 1 } });
     okt.mode = 'hang';
-    await rejects(fns.VoipGenerateCall('ivanov', '89161234567'), 'No answer from the Oktell server', 'within 1 s');
+    await rejects(fns.VoipGenerateCall('ivanov', '89161234567'), h.say({ en: 'No answer from the Oktell server', ru: 'Нет ответа за 1 с: сервер Oktell' }), h.say({ en: 'within 1 s', ru: 'за 1 с' }));
     assert.strictEqual(okt.requests.filter((r) => r.path === '/wp_autocallstart').length, 1, 'never retried');
   });
 
   it('refuses a number that is not one, without calling Oktell', async () => {
     const { okt, fns } = await rig(c);
-    await rejects(fns.VoipGenerateCall('ivanov', 'позвони мне'), 'not a phone number');
+    await rejects(fns.VoipGenerateCall('ivanov', 'позвони мне'), h.say({ en: 'not a phone number', ru: 'не номер телефона' }));
     assert.strictEqual(okt.requests.length, 0);
   });
 });
@@ -211,7 +216,7 @@ describe('Oktell: calls end to end (native CRM pushes)', function () {
     assert.deepStrictEqual([records[0].direction, records[0].disposition, records[0].srcPhone, records[0].dstPhone, records[0].callId],
       ['out', 'answered', 'airato', '+79161234567', played.chainId]);
     assert.ok(records[0].duration >= 1 && records[0].duration <= 3, `duration ${records[0].duration}`);
-    await rejects(fns.VoipGetCallLink(records[0].call), 'no recording to play');
+    await rejects(fns.VoipGetCallLink(records[0].call), NO_RECORDING);
   });
 
   it('incoming answered: ring, answer, end and one answered record', async () => {
@@ -341,9 +346,9 @@ describe('Oktell: scenario webhook and recordings', function () {
 
   it('refuses a recording link that carries credentials', async () => {
     const { fns } = await rig(c);
-    await rejects(fns.VoipGetCallLink({ record: `http://elma:${h.SECRETS.oktellPassword}@10.0.0.1/rec/1.mp3` }), 'carries credentials');
-    await rejects(fns.VoipGetCallLink({ record: '/downloadrecordbylink?recordlink=A&password=x' }), 'carries credentials');
-    await rejects(fns.VoipGetCallLink(null), 'no recording to play');
+    await rejects(fns.VoipGetCallLink({ record: `http://elma:${h.SECRETS.oktellPassword}@10.0.0.1/rec/1.mp3` }), CARRIES_CREDENTIALS);
+    await rejects(fns.VoipGetCallLink({ record: '/downloadrecordbylink?recordlink=A&password=x' }), CARRIES_CREDENTIALS);
+    await rejects(fns.VoipGetCallLink(null), NO_RECORDING);
   });
 
   it('missed and outgoing calls, repeated deliveries: one record each', async () => {
@@ -397,13 +402,13 @@ describe('Oktell: the webhook secret and malformed input', function () {
     assert.strictEqual(host.records().length, 1);
   });
 
-  it('without a secret events are accepted, and «Проверить соединение» warns', async () => {
+  it('without a secret events are accepted, but «Проверить соединение» fails naming webhookSecret', async () => {
     const { okt, host, fns } = await rig(c, { secret: false });
     await okt.playCall('internal', {});
     assert.strictEqual(host.records().length, 1);
     const t = await fns.VoipTestConnection();
-    assert.strictEqual(t.success, true);
-    assert.match(t.message, /Warning: webhookSecret/);
+    assert.strictEqual(t.success, false, JSON.stringify(t));
+    assert.match(t.failReason, h.say({ en: /The PBX answers, but webhookSecret \(«Секрет вебхука»\) is empty/, ru: /АТС отвечает, но «Секрет вебхука» \(webhookSecret\) не заполнен/ }));
   });
 
   it('malformed base64 or JSON gets 400 and no event', async () => {

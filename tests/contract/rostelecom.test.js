@@ -101,7 +101,7 @@ describe('Rostelecom: VoipGetMembers', function () {
     const { mod } = await setup(c, { settings: { rtSignKey: 'WRONGKEY0000' } });
     await assert.rejects(mod.fns.VoipGetMembers(), (e) => {
       h.assertNoSecret(e.message, ['WRONGKEY0000']);
-      return /rejected the credentials/.test(e.message) && /rtSignKey/.test(e.message);
+      return h.say({ en: /rejected the credentials/, ru: /Учётные данные отклонены/ }).test(e.message) && /rtSignKey/.test(e.message);
     });
   });
 });
@@ -142,7 +142,10 @@ describe('Rostelecom: VoipGenerateCall', function () {
     it(`is never retried (PBX ${mode})`, async () => {
       const { pbx, mod } = await setup(c, { settings: { requestTimeoutSec: 1 } });
       pbx.mode = mode;
-      await assert.rejects(mod.fns.VoipGenerateCall('101', '+79161234567'), /Click-to-call from PIN 101 to \+79161234567|not like the PBX/);
+      await assert.rejects(mod.fns.VoipGenerateCall('101', '+79161234567'), h.say({
+        en: /Click-to-call from PIN 101 to \+79161234567|not like the PBX/,
+        ru: /Звонок из карточки( не удался)? \(PIN 101 → \+79161234567\)|Ответ не похож на ответ АТС/,
+      }));
       await new Promise((r) => setTimeout(r, 300));
       assert.strictEqual(callBacks(pbx).length, 1);
     });
@@ -150,8 +153,8 @@ describe('Rostelecom: VoipGenerateCall', function () {
 
   it('refuses an srcPhone that is not an employee, and a dstPhone that is not a number, without calling', async () => {
     const { pbx, mod } = await setup(c);
-    await assert.rejects(mod.fns.VoipGenerateCall('+79161234567', '+79031112233'), /srcPhone «\+79161234567» is not a Rostelecom employee/);
-    await assert.rejects(mod.fns.VoipGenerateCall('101', 'call me'), /dstPhone «call me» is not a phone number/);
+    await assert.rejects(mod.fns.VoipGenerateCall('+79161234567', '+79031112233'), h.say({ en: /srcPhone «\+79161234567» is not a Rostelecom employee/, ru: /srcPhone «\+79161234567» — не сотрудник ВАТС Ростелеком/ }));
+    await assert.rejects(mod.fns.VoipGenerateCall('101', 'call me'), h.say({ en: /dstPhone «call me» is not a phone number/, ru: /dstPhone «call me» — не номер, который АТС может набрать/ }));
     assert.strictEqual(callBacks(pbx).length, 0);
   });
 });
@@ -456,7 +459,7 @@ describe('Rostelecom: VoipGetCallLink', function () {
     pbx.recordReadyAfterMs = 400;
     const played = await pbx.playCall('incoming-answered', { gapMs: 0 });
     const rec = callOf(host, played.sessionId).records[0];
-    await assert.rejects(mod.fns.VoipGetCallLink(rec.call), new RegExp(`No recording \\(yet\\) for session ${played.sessionId}.*Запись не найдена`));
+    await assert.rejects(mod.fns.VoipGetCallLink(rec.call), new RegExp(h.say({ en: `No recording \\(yet\\) for session ${played.sessionId}.*Запись не найдена`, ru: `Записи \\(пока\\) нет для сессии ${played.sessionId}.*Запись не найдена` })));
     await new Promise((r) => setTimeout(r, 450));
     await assertPlayable(mod, rec);
   });
@@ -464,9 +467,9 @@ describe('Rostelecom: VoipGetCallLink', function () {
   it('gives a clear error for garbage call data, without asking the PBX', async () => {
     const { pbx, mod } = await setup(c);
     for (const bad of [null, undefined, 42, {}, { sessionId: '' }, { sessionId: '../../x' }, '{broken', [1]]) {
-      await assert.rejects(mod.fns.VoipGetCallLink(bad), /VoipGetCallLink got call data it cannot use/);
+      await assert.rejects(mod.fns.VoipGetCallLink(bad), h.say({ en: /VoipGetCallLink got call data it cannot use/, ru: /VoipGetCallLink: непригодные данные звонка/ }));
     }
-    await assert.rejects(mod.fns.VoipGetCallLink({ provider: 'oktell', sessionId: 'x' }), /oktell integration/);
+    await assert.rejects(mod.fns.VoipGetCallLink({ provider: 'oktell', sessionId: 'x' }), h.say({ en: /oktell integration/, ru: /интеграцией oktell/ }));
     assert.strictEqual(pbx.requests.length, 0);
   });
 
