@@ -104,6 +104,15 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     };
   }
 
+  /**
+   * Whether the `language` setting asks for English. The core renders every message in that language
+   * (its catalogue); the few below come from the shim, for when the core cannot run at all.
+   */
+  function english(): boolean {
+    const data = objectOr<{ language?: unknown }>(readGlobals().data);
+    return !!data && /^\s*en/i.test(String(data.language));
+  }
+
   function settingsJson(g: Globals): string {
     try {
       return JSON.stringify(g.data || {}) || '{}';
@@ -409,11 +418,14 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     const text = describeError(e).message;
     const missing = __elma365voipCore.wasmMissing();
     if (!missing && !/wasm code generation|code generation.*disallowed|disallowed by embedder|WebAssembly/i.test(text)) return null;
-    return (
-      `elma365-voip cannot start on this ELMA365 server: ${missing ? 'its scripts have no WebAssembly' : 'WebAssembly is blocked in its script sandbox'}` +
-      `${missing ? '' : ` («${text.slice(0, 200)}»)`}. The module's core is WebAssembly. ` +
-      'Use the build for such servers instead: paste pkg/elma365-voip.nowasm.module.ts in place of this script (README, «Which build to paste»).'
-    );
+    const said = missing ? '' : ` («${text.slice(0, 200)}»)`;
+    return english()
+      ? `elma365-voip cannot start on this ELMA365 server: ${missing ? 'its scripts have no WebAssembly' : 'WebAssembly is blocked in its script sandbox'}` +
+          `${said}. The module's core is WebAssembly. ` +
+          'Use the build for such servers instead: paste pkg/elma365-voip.nowasm.module.ts in place of this script (README, «Which build to paste»).'
+      : `elma365-voip не может запуститься на этом сервере ELMA365: ${missing ? 'в его сценариях нет WebAssembly' : 'WebAssembly заблокирован в песочнице его сценариев'}` +
+          `${said}. Ядро модуля — WebAssembly. ` +
+          'Используйте сборку для таких серверов: вставьте pkg/elma365-voip.nowasm.module.ts вместо этого сценария (README.ru.md, «Какую сборку вставлять»).';
   }
 
   /** The live instance of the core, instantiating one when there is none (first use, or after a trap). */
@@ -427,7 +439,10 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
         current = null;
         const blocked = wasmBlocked(e);
         if (blocked) throw new Error(blocked);
-        throw new Error(`elma365-voip: internal error while loading the module's core (not a network or PBX problem): ${describeError(e).message}. Please report this text.`);
+        const why = describeError(e).message;
+        throw new Error(english()
+          ? `elma365-voip: internal error while loading the module's core (not a network or PBX problem): ${why}. Please report this text.`
+          : `elma365-voip: внутренняя ошибка при загрузке ядра модуля (не сеть и не АТС): ${why}. Сообщите о ней разработчикам, приложив этот текст.`);
       }
     }
     return current;
@@ -443,8 +458,11 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     const reason = dead.panic || describeError(e).message;
     const calls = Array.from(dead.inFlight);
     dead.inFlight.clear();
+    const en = english();
     for (const c of calls) {
-      c.reject(new Error(`elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`));
+      c.reject(new Error(en
+        ? `elma365-voip: internal error in ${c.fn}: ${reason}. The call was stopped and the module restarted; please report this text.`
+        : `elma365-voip: внутренняя ошибка в ${c.fn}: ${reason}. Вызов остановлен, модуль перезапущен; сообщите о ней разработчикам, приложив этот текст.`));
     }
   }
 

@@ -67,11 +67,13 @@ describe('host compatibility', function () {
     }
     it(`when WebAssembly is ${how}, every function names the cause and the no-wasm build`, async () => {
       const mod = h.loadModule(Object.assign({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: h.SECRETS.rtSignKey }, warmUp: false }, opts));
-      const cause = how.startsWith('blocked') ? /WebAssembly is blocked in its script sandbox/ : /its scripts have no WebAssembly/;
+      const cause = how.startsWith('blocked')
+        ? h.say({ en: /WebAssembly is blocked in its script sandbox/, ru: /WebAssembly заблокирован в песочнице его сценариев/ })
+        : h.say({ en: /its scripts have no WebAssembly/, ru: /в его сценариях нет WebAssembly/ });
       const r = await mod.fns.VoipTestConnection();
       assert.strictEqual(r.success, false);
       for (const text of [r.failReason]) {
-        assert.match(text, /^elma365-voip cannot start on this ELMA365 server/);
+        assert.match(text, h.say({ en: /^elma365-voip cannot start on this ELMA365 server/, ru: /^elma365-voip не может запуститься на этом сервере ELMA365/ }));
         assert.match(text, cause);
         assert.match(text, /elma365-voip\.nowasm\.module\.ts/);
         h.assertNoSecret(text);

@@ -57,9 +57,9 @@ describe('a panic in the core', function () {
     const webhook = mod.fns.VoipParseWebhookRequest(panicking());
     const [m, w] = await Promise.allSettled([members, webhook]);
     assert.strictEqual(w.status, 'rejected');
-    assert.match(w.reason.message, /internal error in VoipParseWebhookRequest: .*a deliberate panic for the test/);
+    assert.match(w.reason.message, h.say({ en: /internal error in VoipParseWebhookRequest: .*a deliberate panic for the test/, ru: /внутренняя ошибка в VoipParseWebhookRequest: .*a deliberate panic for the test/ }));
     assert.strictEqual(m.status, 'rejected', 'a call in flight on the trapped core must not hang or resolve');
-    assert.match(m.reason.message, /internal error in VoipGetMembers: .*a deliberate panic for the test/);
+    assert.match(m.reason.message, h.say({ en: /internal error in VoipGetMembers: .*a deliberate panic for the test/, ru: /внутренняя ошибка в VoipGetMembers: .*a deliberate panic for the test/ }));
     assert.strictEqual(Object.prototype.toString.call(w.reason), '[object Error]');
     // The late answer to the dead core's fetch changes nothing, and raises nothing.
     await new Promise((r) => setTimeout(r, 500));
@@ -77,7 +77,7 @@ describe('a panic in the core', function () {
     for (let i = 0; i < 3; i++) {
       const e = await mod.fns.VoipParseWebhookRequest(panicking({ 'X-Client-Sign': h.TEST_SIGN_KEY })).then(() => null, (x) => x);
       assert.ok(e, 'the panicking call must reject');
-      assert.match(e.message, /internal error in VoipParseWebhookRequest/);
+      assert.match(e.message, h.say({ en: /internal error in VoipParseWebhookRequest/, ru: /внутренняя ошибка в VoipParseWebhookRequest/ }));
       h.assertNoSecret(e.message);
       const ok = await mod.fns.VoipTestConnection();
       assert.strictEqual(ok.success, true, JSON.stringify(ok));
