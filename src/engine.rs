@@ -152,7 +152,7 @@ pub async fn call<H: Host>(
                 if unbounded {
                     m::UNBOUNDED_NOTE.template(lang)
                 } else {
-                    ""
+                    "".into()
                 }
             )),
             message: None,

@@ -72,7 +72,7 @@ impl Serialize for Help {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(2))?;
         map.serialize_entry("help", self.0.en)?;
-        map.serialize_entry("helpRu", self.0.ru)?;
+        map.serialize_entry("helpRu", &self.0.ru.text())?;
         map.end()
     }
 }

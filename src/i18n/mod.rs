@@ -52,18 +52,96 @@ pub struct Msg {
     pub key: &'static str,
     /// English.
     pub en: &'static str,
-    /// Russian.
-    pub ru: &'static str,
+    /// Russian, packed one byte a character ([`Packed`]).
+    pub ru: Packed,
 }
 
 impl Msg {
     /// The template in `lang`.
-    pub fn template(&self, lang: Lang) -> &'static str {
+    pub fn template(&self, lang: Lang) -> std::borrow::Cow<'static, str> {
         match lang {
-            Lang::Ru => self.ru,
-            Lang::En => self.en,
+            Lang::Ru => self.ru.text().into(),
+            Lang::En => self.en.into(),
         }
     }
+}
+
+/// Russian text packed at compile time one byte a character: ASCII as itself, the Cyrillic
+/// letters А…я as 0x80…0xBF, and the few other characters the catalogue uses from 0xC0 on
+/// ([`PACKED_EXTRA`]). UTF-8 spends two bytes on a Cyrillic letter, and the deflated core
+/// about a quarter more on the Russian text than this (measured: see ARCHITECTURE.md).
+/// A character outside the set fails the build (in [`pack`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Packed(pub &'static [u8]);
+
+/// The non-ASCII, non-А…я characters of the Russian catalogue, packed as 0xC0 + their index.
+pub const PACKED_EXTRA: [char; 8] = ['Ё', 'ё', '«', '»', '—', '…', '→', '№'];
+
+impl Packed {
+    /// The text, unpacked.
+    pub fn text(&self) -> String {
+        self.0
+            .iter()
+            .map(|&b| match b {
+                0..=0x7f => char::from(b),
+                0x80..=0xbf => char::from_u32(0x410 + u32::from(b - 0x80)).unwrap_or('?'),
+                _ => PACKED_EXTRA
+                    .get(usize::from(b - 0xc0))
+                    .copied()
+                    .unwrap_or('?'),
+            })
+            .collect()
+    }
+}
+
+/// The next character of `s` from byte `i`, and the byte after it (const: decodes UTF-8 by hand).
+const fn next_char(s: &[u8], i: usize) -> (u32, usize) {
+    let b = s[i] as u32;
+    if b < 0x80 {
+        (b, i + 1)
+    } else if b >> 5 == 6 {
+        (((b & 0x1f) << 6) | (s[i + 1] as u32 & 0x3f), i + 2)
+    } else if b >> 4 == 14 {
+        let c = ((b & 0x0f) << 12) | ((s[i + 1] as u32 & 0x3f) << 6) | (s[i + 2] as u32 & 0x3f);
+        (c, i + 3)
+    } else {
+        panic!("the Russian catalogue has a character outside the packed set")
+    }
+}
+
+/// How many bytes [`pack`] makes of `s`: one a character.
+pub const fn packed_len(s: &str) -> usize {
+    let (bytes, mut i, mut n) = (s.as_bytes(), 0, 0);
+    while i < bytes.len() {
+        i = next_char(bytes, i).1;
+        n += 1;
+    }
+    n
+}
+
+/// Packs `s` (see [`Packed`]); used by [`catalogue!`] at compile time.
+pub const fn pack<const N: usize>(s: &str) -> [u8; N] {
+    let (bytes, mut out, mut i, mut j) = (s.as_bytes(), [0u8; N], 0, 0);
+    while i < bytes.len() {
+        let (c, next) = next_char(bytes, i);
+        out[j] = if c < 0x80 {
+            c as u8
+        } else if c >= 0x410 && c <= 0x44f {
+            (c - 0x410 + 0x80) as u8
+        } else {
+            let mut k = 0;
+            while k < PACKED_EXTRA.len() && PACKED_EXTRA[k] as u32 != c {
+                k += 1;
+            }
+            if k == PACKED_EXTRA.len() {
+                panic!("the Russian catalogue has a character outside the packed set");
+            }
+            0xc0 + k as u8
+        };
+        i = next;
+        j += 1;
+    }
+    out
 }
 
 /// Declares catalogue entries: `NAME: "English {0}", "Русский {0}";`. Each becomes a
@@ -76,7 +154,11 @@ macro_rules! catalogue {
                 #[cfg(test)]
                 key: concat!(module_path!(), "::", stringify!($name)),
                 en: $en,
-                ru: $ru,
+                ru: $crate::i18n::Packed(&{
+                    const N: usize = $crate::i18n::packed_len($ru);
+                    const P: [u8; N] = $crate::i18n::pack::<N>($ru);
+                    P
+                }),
             };
         )*
         /// Every entry of this part of the catalogue.
@@ -176,7 +258,8 @@ impl Text {
     }
 
     fn render_into(&self, lang: Lang, out: &mut String) {
-        let mut rest = self.msg.template(lang);
+        let template = self.msg.template(lang);
+        let mut rest: &str = &template;
         while let Some(i) = rest.find('{') {
             let b = rest.as_bytes();
             let n = b.get(i + 1).copied().filter(u8::is_ascii_digit);
@@ -269,11 +352,12 @@ mod tests {
         keys.dedup();
         assert_eq!(keys.len(), n, "a key is declared twice");
         for m in all {
+            let ru = m.ru.text();
             assert!(!m.en.trim().is_empty(), "{}: no English", m.key);
-            assert!(!m.ru.trim().is_empty(), "{}: no Russian", m.key);
+            assert!(!ru.trim().is_empty(), "{}: no Russian", m.key);
             assert_eq!(
                 placeholders(m.en),
-                placeholders(m.ru),
+                placeholders(&ru),
                 "{}: the languages use different placeholders",
                 m.key
             );
@@ -285,12 +369,12 @@ mod tests {
                 m.key
             );
             // Russian is Russian: a message that only quotes (RAW) or names codes may have no Cyrillic.
-            let cyrillic =
-                m.ru.chars()
-                    .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)));
-            let latin = m.ru.chars().any(|c| c.is_ascii_alphabetic());
+            let cyrillic = ru
+                .chars()
+                .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)));
+            let latin = ru.chars().any(|c| c.is_ascii_alphabetic());
             assert!(
-                cyrillic || !latin || m.ru == m.en,
+                cyrillic || !latin || ru == m.en,
                 "{}: the Russian text has no Russian in it",
                 m.key
             );
@@ -316,11 +400,23 @@ mod tests {
             #[cfg(test)]
             key: "M",
             en: "{1} and {0} {x} {",
-            ru: "{0} и {1}",
+            ru: Packed(&pack::<9>("{0} и {1}")),
         };
         let t = Text::new(&M, vec!["{1}".into(), t!(common::RAW, "b").into()]);
         assert_eq!(t.render(Lang::En), "b and {1} {x} {");
         assert_eq!(t.render(Lang::Ru), "{1} и b");
+    }
+
+    #[test]
+    fn russian_text_packs_one_byte_a_character_and_unpacks_as_it_was() {
+        const S: &str = "Ёж «ёлка» — №1… → АБВяюэ plain ASCII {0}";
+        const N: usize = packed_len(S);
+        assert_eq!(N, S.chars().count());
+        static P: [u8; N] = pack::<N>(S);
+        assert_eq!(Packed(&P).text(), S);
+        for m in every_message() {
+            assert!(m.ru.0.len() < m.ru.text().len() || m.ru.text().is_ascii());
+        }
     }
 
     #[test]
