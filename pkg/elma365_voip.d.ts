@@ -119,10 +119,6 @@ export interface HttpRequest {
      * Where the URL came from (a settings code), so failures can name it.
      */
     setting: string;
-    /**
-     * Who we talk to, for messages, e.g. "the Oktell server at http://h:4055".
-     */
-    target: string;
 }
 
 /**

@@ -29,6 +29,7 @@ const path = require('path');
 const zlib = require('zlib');
 const { deflateAsync } = require('@gfx/zopfli');
 const { dropCustomSections, sections } = require('./wasm-sections');
+const { minify } = require('./minify-ts');
 
 const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
@@ -59,7 +60,7 @@ function upToDate() {
   if (!fs.existsSync(moduleScript)) return false;
   const built = fs.statSync(moduleScript).mtimeMs;
   const inputs = [path.join(root, 'src'), path.join(root, 'js-glue'), path.join(root, 'loader')].map(newestMtime);
-  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js']
+  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js', 'scripts/minify-ts.js']
     .map((f) => fs.statSync(path.join(root, f)).mtimeMs));
   return Math.max(...inputs) <= built;
 }
@@ -305,10 +306,14 @@ ${glue}
 })(${hostArgs(['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)])});
 
 ${shim}`;
-  checkScript(text);
+  checkScript(text, packedText);
   checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, unpacker.length, packed.length, wasm);
-  fs.writeFileSync(moduleScript, text);
-  return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
+  // Minified, types kept (scripts/minify-ts.js): local names shortened, whitespace and comments dropped.
+  const shipped = minify(text).text;
+  checkScript(shipped, packedText);
+  if (!shipped.includes(`'${unpackerText}${packedText}'`)) throw new Error('minify changed the embedded text');
+  fs.writeFileSync(moduleScript, shipped);
+  return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(shipped) };
 }
 /**
  * The build for servers that block WebAssembly: pkg/elma365-voip.nowasm.module.ts. The same core, compiled
@@ -427,7 +432,6 @@ const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Ob
   ['WebAssembly', 'Elma365VoipWasmApi'], ['FinalizationRegistry', 'any'], ['decodeURIComponent', '(text: string) => string']];
 /** Of those, the ones that are not ECMAScript builtins of every host: read with `typeof`, and a @ts-ignore. */
 const HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'WebAssembly', 'FinalizationRegistry'];
-const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 
 /** The arguments of the core's IIFE: a builtin by name; a host global read with `typeof`, under a @ts-ignore. */
 function hostArgs(names) {
@@ -453,9 +457,9 @@ function moduleHeader(wasmSize) {
   return fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8').replace('{{VERSION}}', version).replace('{{WASM_SIZE}}', String(wasmSize));
 }
 
-/** A module script loads nothing by itself: no require, import or export. */
-function checkScript(text) {
-  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
+/** A module script loads nothing by itself: no require, import or export (`embedded`, the packed core's text, aside). */
+function checkScript(text, embedded = null) {
+  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(embedded ? text.split(embedded).join('') : text)) {
     throw new Error('the module script must not contain require/import/export');
   }
 }
