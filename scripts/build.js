@@ -17,9 +17,9 @@
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
 //     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in;
 //  5. the unpacker: loader/ (a small no_std raw DEFLATE decoder after puff.c) built, lowered and gated the same way,
-//     and stage 0 (loader/stage0.wat, a Z85 decoder) assembled by wasm-opt;
+//     and stage 0 (loader/stage0.wat, a base93 decoder) assembled by wasm-opt;
 //  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
-//     Z85 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
+//     base93 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
 //     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
 //     unless it gives back the core byte for byte.
 const { execFileSync } = require('child_process');
@@ -210,22 +210,37 @@ function trapGuardedGlue(glue) {
   return glue.replace(from, '        const real = (...args) => {\n            try { return unguarded(...args); } catch (e) { onTrap(e); }\n        };\n        const unguarded = (...args) => {\n');
 }
 
-/** Z85, ZeroMQ's base85 alphabet: none of its characters is a quote or a backslash. */
-const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+/** The base93 alphabet: the 93 characters that a single-quoted string literal holds as they are (' ' to '~' but
+    the quote and the backslash), in ASCII order (stage 0 computes a character's value from its code). */
+const BASE93 = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter((c) => c !== "'" && c !== '\\').join('');
 
-/** `bytes` as Z85 text (5 characters for each 4 bytes, big-endian), zero-padded to whole groups: 25% larger
-    than the bytes, where base64 is 33%. */
-function z85(bytes) {
-  const padded = Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
+/** `bytes` as base93 text (loader/stage0.wat decodes it): basE91's scheme over 93 characters: each pair of characters
+    holds 13 bits, or 14 when the 13 are below 457 (93 * 93 = 8192 + 457), least significant first. 1.2255
+    characters a byte (Z85 took 1.25, base64 1.33). */
+function base93(bytes) {
+  if (BASE93.length !== 93) throw new Error('base93 alphabet');
   const out = [];
-  for (let i = 0; i < padded.length; i += 4) {
-    let v = padded.readUInt32BE(i);
-    const group = [];
-    for (let k = 0; k < 5; k++) {
-      group.unshift(Z85[v % 85]);
-      v = Math.floor(v / 85);
+  let b = 0;
+  let n = 0;
+  for (const byte of bytes) {
+    b |= byte << n;
+    n += 8;
+    if (n > 13) {
+      let v = b & 8191;
+      if (v > 456) {
+        b >>>= 13;
+        n -= 13;
+      } else {
+        v = b & 16383;
+        b >>>= 14;
+        n -= 14;
+      }
+      out.push(BASE93[v % 93], BASE93[Math.floor(v / 93)]);
     }
-    out.push(group.join(''));
+  }
+  if (n > 0) {
+    out.push(BASE93[b % 93]);
+    if (n > 7 || b > 92) out.push(BASE93[Math.floor(b / 93)]);
   }
   return out.join('');
 }
@@ -242,8 +257,8 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const unpacker = fs.readFileSync(unpackerFile);
   const stage0 = fs.readFileSync(stage0File);
   const packed = await deflate(wasm);
-  const unpackerText = z85(unpacker);
-  const packedText = z85(packed);
+  const unpackerText = base93(unpacker);
+  const packedText = base93(packed);
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
   const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
   const shim = shimText();
@@ -271,16 +286,16 @@ ${prelude}
 ${glue}
     return wasm_bindgen;
   }
-  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes Z85. */
+  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base93. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
   /* The unpacker (loader/, a puff.c-like raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
-     ${unpackerText.length} characters of the Z85 text below. The rest is the Rust core: ${wasm.length} bytes of
+     ${unpackerText.length} characters of the base93 text below. The rest is the Rust core: ${wasm.length} bytes of
      wasm, deflated to ${packed.length}. */
   const UNPACKER_CHARS = ${unpackerText.length};
   const UNPACKER_SIZE = ${unpacker.length};
   const PACKED_SIZE = ${packed.length};
   const WASM_SIZE = ${wasm.length};
-  const PACKED_Z85 = '${unpackerText}${packedText}';
+  const PACKED_TEXT = '${unpackerText}${packedText}';
   let module: object | null = null;
   return {
     /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
@@ -290,7 +305,7 @@ ${glue}
       const tick = typeof mark === 'function' ? mark : function (phase: string) {};
       tick('start');
       if (module === null) {
-        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_Z85, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
+        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_TEXT, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
         tick('compile');
       }
       const glue = makeGlue(onTrap);
