@@ -28,7 +28,7 @@ const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { deflateAsync } = require('@gfx/zopfli');
-const { dropCustomSections, sections } = require('./wasm-sections');
+const { dropCustomSections, importModules, sections } = require('./wasm-sections');
 const { minify } = require('./minify-ts');
 
 const root = path.resolve(__dirname, '..');
@@ -85,7 +85,9 @@ function optimise(file) {
 
 /** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. With
     `js`, initSync takes the wasm2js core's factory as its module and calls it with the imports (no WebAssembly). */
-function syncOnlyGlue(glue, js = false) {
+function syncOnlyGlue(glueFile, js = false) {
+  const glue = fs.readFileSync(glueFile, 'utf8');
+  const names = JSON.parse(fs.readFileSync(path.join(path.dirname(glueFile), 'names.json'), 'utf8'));
   const cut = (text, from, to) => {
     const a = text.indexOf(from);
     const b = text.indexOf(to, a + 1);
@@ -111,7 +113,7 @@ function syncOnlyGlue(glue, js = false) {
     }
     if (/WebAssembly/.test(out)) throw new Error('the no-wasm glue still names WebAssembly');
   }
-  return typedGlue(out);
+  return typedGlue(withShortNames(out, names));
 }
 
 /** Host globals the glue names that no TypeScript lib declares for sure (wasm-bindgen's global lookups). */
@@ -260,7 +262,7 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const unpackerText = base93(unpacker);
   const packedText = base93(packed);
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
-  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
+  const glue = syncOnlyGlue(glueFile);
   const shim = shimText();
   const header = moduleHeader(wasm.length);
   const text = `${header}
@@ -347,7 +349,7 @@ function bundleNoWasm(glueFile, wasmFile, out) {
   js = lines.slice(1, ret).map((l) => l.trim()).filter((l) => l !== '' && !/^\/\/|^\/\*\*.*\*\/$/.test(l)).join('\n');
   if (/\beval\(|\bFunction\(|WebAssembly/.test(js)) throw new Error('the wasm2js core uses eval, Function or WebAssembly');
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0]);
-  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'), true);
+  const glue = syncOnlyGlue(glueFile, true);
   const builtins = CORE_BUILTINS.filter(([n]) => n !== 'WebAssembly');
   const text = `${moduleHeader(fs.readFileSync(wasmFile).length)}
 /* The build for ELMA365 servers whose scripts cannot run WebAssembly: the same Rust core as
@@ -584,6 +586,47 @@ function buildCore(noModules) {
   log('wasm-opt (lower to MVP + mutable-globals + sign-ext, then gate)');
   if (variant.pkg) optimise(path.join(variant.pkg, 'elma365_voip_bg.wasm'));
   optimise(path.join(noModules, 'elma365_voip_bg.wasm'));
+  shortNames(noModules);
+}
+
+/**
+ * The core of the module scripts (not pkg/'s) with one-letter import and export names: wasm-bindgen names
+ * them by their Rust paths and hashes (`__wbg_queueMicrotask_9833f9a49df95a49`, …), and each name is in the wasm
+ * and again in the glue, which is not compressed. wasm-opt renames them (the gate's features, no optimisation)
+ * and prints the mapping, which is kept beside the glue (`names.json`) for syncOnlyGlue.
+ */
+function shortNames(dir) {
+  const file = path.join(dir, 'elma365_voip_bg.wasm');
+  const before = importModules(fs.readFileSync(file));
+  const mapping = JSON.parse(execFileSync(bin('wasm-opt'), [file, '--mvp-features', '--enable-mutable-globals', '--enable-sign-ext',
+    '--minify-imports-and-exports-and-modules', ...(process.env.ELMA365_VOIP_KEEP_NAMES ? ['-g'] : []), '-o', file], { cwd: root, encoding: 'utf8' }));
+  const after = importModules(fs.readFileSync(file));
+  if (before.length !== 1 || after.length !== 1) throw new Error(`the core imports from ${before.length} modules: expected one`);
+  fs.writeFileSync(path.join(dir, 'names.json'), `${JSON.stringify({ module: [before[0], after[0]], imports: mapping.imports, exports: mapping.exports }, null, 1)}\n`);
+}
+
+/** The glue with the core's short import and export names (shortNames): the import object's keys and module, and
+    each `wasm.<export>`. Every import must be found once; no old name may be left. */
+function withShortNames(glue, names) {
+  let out = glue;
+  const [from, to] = names.module;
+  const moduleKey = `${JSON.stringify(from)}: import0`;
+  if (out.split(moduleKey).length !== 2) throw new Error(`wasm-bindgen glue changed shape: cannot find ${moduleKey}`);
+  out = out.replace(moduleKey, `${JSON.stringify(to)}: import0`);
+  for (const [module, name, short] of names.imports) {
+    if (module !== from) throw new Error(`an import from ${module}`);
+    const key = new RegExp(`^(\\s*)${name}:`, 'm');
+    if (out.split(new RegExp(`^\\s*${name}:`, 'm')).length !== 2) throw new Error(`wasm-bindgen glue changed shape: the import ${name} is not one key of its import object`);
+    out = out.replace(key, `$1${short}:`);
+  }
+  for (const [name, short] of names.exports) {
+    out = out.replace(new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'), `wasm.${short}`);
+  }
+  const esc = (n) => n.replace(/\$/g, '\\$');
+  const left = [...names.imports.filter(([, n]) => new RegExp(`(^|[^\\w$])${esc(n)}:`).test(out)).map(([, n]) => n),
+    ...names.exports.filter(([n]) => new RegExp(`wasm\\.${esc(n)}(?![\\w$])`).test(out)).map(([n]) => n)];
+  if (left.length) throw new Error(`the glue still names ${left.join(', ')}`);
+  return out;
 }
 
 main().catch((e) => {
