@@ -89,7 +89,9 @@ function optimise(file) {
     `js`, initSync takes the wasm2js core's factory as its module and calls it with the imports (no WebAssembly). */
 function syncOnlyGlue(glueFile, js = false) {
   const glue = fs.readFileSync(glueFile, 'utf8');
-  const names = JSON.parse(fs.readFileSync(path.join(path.dirname(glueFile), 'names.json'), 'utf8'));
+  const namesFile = path.join(path.dirname(glueFile), 'names.json');
+  if (!fs.existsSync(namesFile)) throw new Error(`${namesFile} is missing (the core's short names): run a full build, not --bundle-only`);
+  const names = JSON.parse(fs.readFileSync(namesFile, 'utf8'));
   const cut = (text, from, to) => {
     const a = text.indexOf(from);
     const b = text.indexOf(to, a + 1);
