@@ -10,8 +10,8 @@
 //     signatures), classes, properties, and globals (a name that the script does not declare is never the new
 //     name of a local either). Proven: in the renamed script every identifier resolves (TypeScript's binder) to
 //     the same declaration as in the original.
-//  2. Whitespace and comments go, but for the header comment and each `// @ts-ignore` (kept on its own line,
-//     above the very line it was above). A line break stays where the original relied on it (automatic
+//  2. Whitespace and comments go, but for the header comment and each `// @ts-ignore` or `// @ts-expect-error`
+//     (kept on its own line, above the very line it was above). A line break stays where the original relied on it (automatic
 //     semicolon insertion: a statement or member without its `;`). The header of each top-level function stays
 //     as written (check-module.js reads the six contract signatures). Proven: the result parses to the same
 //     tree, token for token.
@@ -260,7 +260,10 @@ function squeeze(text) {
   // Headers of top-level functions, kept as written: [start, end of header] -> text.
   const verbatim = new Map();
   for (const st of sf.statements) {
-    if (ts.isFunctionDeclaration(st) && st.body) verbatim.set(st.getStart(sf), [st.body.getStart(sf), text.slice(st.getStart(sf), st.body.getStart(sf)).replace(/\s+/g, ' ').trim()]);
+    if (!ts.isFunctionDeclaration(st) || !st.body) continue;
+    const header = text.slice(st.getStart(sf), st.body.getStart(sf));
+    // Runs of whitespace become one space, but for a header with a literal (whose text they may be part of).
+    verbatim.set(st.getStart(sf), [st.body.getStart(sf), (/['"`]/.test(header) ? header : header.replace(/\s+/g, ' ')).trim()]);
   }
   const lineOf = (pos) => sf.getLineAndCharacterOfPosition(pos).line;
   let out = '';
@@ -280,12 +283,12 @@ function squeeze(text) {
       skipTo = bodyStart;
     }
     const comments = prev ? [...(ts.getTrailingCommentRanges(text, prev.end) || []), ...(ts.getLeadingCommentRanges(text, prev.end) || [])] : [];
-    const directive = comments.some((c) => /^\/\/\s*@ts-ignore\b/.test(text.slice(c.pos, c.end)));
+    const directive = comments.map((c) => /^\/\/\s*@(ts-ignore|ts-expect-error)\b/.exec(text.slice(c.pos, c.end))).filter(Boolean).map((m) => m[1]).pop();
     let sep = '';
     if (prev) {
       const line = lineOf(start);
       const broke = /\n/.test(text.slice(prev.end, start));
-      if (directive) sep = '\n// @ts-ignore\n';
+      if (directive) sep = `\n// @${directive}\n`;
       else if (broke && (asi.has(prev.end) || lineOf(prev.end) === ignoredLine || verbatim.has(start))) sep = '\n';
       else if (needsSpace(prev.text, tt, prev.kind)) sep = ' ';
       if (directive) ignoredLine = line;
@@ -309,8 +312,8 @@ function squeeze(text) {
     const j = a.findIndex((x, k) => x !== b[k]);
     throw new Error(`minify: the minified script parses differently (at node ${j}: ${a[j]} became ${b[j]})`);
   }
-  const directives = (s) => (s.match(/\/\/\s*@ts-ignore/g) || []).length;
-  if (directives(out) !== directives(text)) throw new Error(`minify: a @ts-ignore was lost (${directives(text)} -> ${directives(out)})`);
+  const directives = (s) => (s.match(/\/\/\s*@ts-(ignore|expect-error)/g) || []).length;
+  if (directives(out) !== directives(text)) throw new Error(`minify: a @ts-ignore or @ts-expect-error was lost (${directives(text)} -> ${directives(out)})`);
   return out;
 }
 

@@ -1,7 +1,7 @@
 'use strict';
 // scripts/minify-ts.js, which the build runs on the module script: on a script full of the constructs it must not
 // change (shorthand properties and bindings, shadowing, catch bindings, automatic semicolons, `return` before a
-// line break, regular expressions, `1 .toString()`, `a - -b`, labels, classes, a `this` parameter, a typeof guard
+// line break, regular expressions, `1 .toString()`, `a - -b`, labels, classes, a `this` parameter, a @ts-expect-error, a typeof guard
 // of an undeclared global), the minified script computes the same and type-checks as strictly as the original.
 const assert = require('assert');
 const fs = require('fs');
