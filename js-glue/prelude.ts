@@ -60,21 +60,21 @@
 
   /**
    * The core's wasm bytes from the embedded text, with one plain JS loop and everything else native:
-   * `text` is the Z85 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
-   * the Z85 of the deflated core (`packedSize` bytes), each zero-padded to whole groups. The text is copied into
-   * the memory of stage 0 (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which
-   * decodes both parts in place; the unpacker (loader/, a small raw DEFLATE decoder after puff.c) then inflates the
-   * core. `tick(phase)` marks each phase's end.
+   * `text` is the base93 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
+   * the base93 of the deflated core (`packedSize` bytes). The text is copied into the memory of stage 0
+   * (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which decodes both parts in place;
+   * the unpacker (loader/, a small raw DEFLATE decoder after puff.c) then inflates the core. `tick(phase)` marks
+   * each phase's end.
    */
   function unpackCore(stage0: number[], text: string, unpackerChars: number, unpackerSize: number, packedSize: number, size: number, tick: (phase: string) => void): Uint8Array {
-    const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports as { memory: Elma365VoipWasmMemory; unz85(at: number, chars: number): number };
-    const at = 128; // stage 0 keeps its table of Z85 values below
+    const s0 = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(stage0)), {}).exports as { memory: Elma365VoipWasmMemory; decode(at: number, chars: number): number };
+    const at = 0;
     reserve(s0.memory, at + text.length);
     copyChars(text, new Uint8Array(s0.memory.buffer), at);
     tick('copy');
-    const unpackerLength = Math.min(unpackerSize, s0.unz85(at, unpackerChars));
-    const packedLength = Math.min(packedSize, s0.unz85(at + unpackerChars, text.length - unpackerChars));
-    tick('base85');
+    const unpackerLength = Math.min(unpackerSize, s0.decode(at, unpackerChars));
+    const packedLength = Math.min(packedSize, s0.decode(at + unpackerChars, text.length - unpackerChars));
+    tick('base93');
     const unpacker = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(s0.memory.buffer, at, unpackerLength)), {}).exports as {
       memory: Elma365VoipWasmMemory; __heap_base: { value: number }; unpack(src: number, length: number, dst: number, size: number): number;
     };

@@ -15,20 +15,23 @@
 //     --target no-modules for the module script;
 //  4. wasm-opt: lower the bulk-memory and non-trapping float ops that Rust's precompiled std uses,
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
-//     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in;
+//     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in; the module scripts'
+//     core then gets one-letter import/export names (shortNames; the glue follows, withShortNames);
 //  5. the unpacker: loader/ (a small no_std raw DEFLATE decoder after puff.c) built, lowered and gated the same way,
-//     and stage 0 (loader/stage0.wat, a Z85 decoder) assembled by wasm-opt;
+//     and stage 0 (loader/stage0.wat, a base93 decoder) assembled by wasm-opt;
 //  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
-//     Z85 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
+//     base93 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
 //     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
-//     unless it gives back the core byte for byte.
+//     unless it gives back the core byte for byte; then the script is minified with its types kept
+//     (scripts/minify-ts.js).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const zlib = require('zlib');
 const { deflateAsync } = require('@gfx/zopfli');
-const { dropCustomSections, sections } = require('./wasm-sections');
+const { dropCustomSections, importModules, sections } = require('./wasm-sections');
+const { minify } = require('./minify-ts');
 
 const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
@@ -59,7 +62,7 @@ function upToDate() {
   if (!fs.existsSync(moduleScript)) return false;
   const built = fs.statSync(moduleScript).mtimeMs;
   const inputs = [path.join(root, 'src'), path.join(root, 'js-glue'), path.join(root, 'loader')].map(newestMtime);
-  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js']
+  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js', 'scripts/minify-ts.js']
     .map((f) => fs.statSync(path.join(root, f)).mtimeMs));
   return Math.max(...inputs) <= built;
 }
@@ -84,7 +87,11 @@ function optimise(file) {
 
 /** The no-modules glue with its async URL/fetch loading path cut out: the module only uses initSync. With
     `js`, initSync takes the wasm2js core's factory as its module and calls it with the imports (no WebAssembly). */
-function syncOnlyGlue(glue, js = false) {
+function syncOnlyGlue(glueFile, js = false) {
+  const glue = fs.readFileSync(glueFile, 'utf8');
+  const namesFile = path.join(path.dirname(glueFile), 'names.json');
+  if (!fs.existsSync(namesFile)) throw new Error(`${namesFile} is missing (the core's short names): run a full build, not --bundle-only`);
+  const names = JSON.parse(fs.readFileSync(namesFile, 'utf8'));
   const cut = (text, from, to) => {
     const a = text.indexOf(from);
     const b = text.indexOf(to, a + 1);
@@ -110,7 +117,7 @@ function syncOnlyGlue(glue, js = false) {
     }
     if (/WebAssembly/.test(out)) throw new Error('the no-wasm glue still names WebAssembly');
   }
-  return typedGlue(out);
+  return typedGlue(withShortNames(out, names));
 }
 
 /** Host globals the glue names that no TypeScript lib declares for sure (wasm-bindgen's global lookups). */
@@ -209,22 +216,37 @@ function trapGuardedGlue(glue) {
   return glue.replace(from, '        const real = (...args) => {\n            try { return unguarded(...args); } catch (e) { onTrap(e); }\n        };\n        const unguarded = (...args) => {\n');
 }
 
-/** Z85, ZeroMQ's base85 alphabet: none of its characters is a quote or a backslash. */
-const Z85 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#';
+/** The base93 alphabet: the 93 characters that a single-quoted string literal holds as they are (' ' to '~' but
+    the quote and the backslash), in ASCII order (stage 0 computes a character's value from its code). */
+const BASE93 = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).filter((c) => c !== "'" && c !== '\\').join('');
 
-/** `bytes` as Z85 text (5 characters for each 4 bytes, big-endian), zero-padded to whole groups: 25% larger
-    than the bytes, where base64 is 33%. */
-function z85(bytes) {
-  const padded = Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
+/** `bytes` as base93 text (loader/stage0.wat decodes it): basE91's scheme over 93 characters: each pair of characters
+    holds 13 bits, or 14 when the 13 are below 457 (93 * 93 = 8192 + 457), least significant first. 1.2255
+    characters a byte (Z85 took 1.25, base64 1.33). */
+function base93(bytes) {
+  if (BASE93.length !== 93) throw new Error('base93 alphabet');
   const out = [];
-  for (let i = 0; i < padded.length; i += 4) {
-    let v = padded.readUInt32BE(i);
-    const group = [];
-    for (let k = 0; k < 5; k++) {
-      group.unshift(Z85[v % 85]);
-      v = Math.floor(v / 85);
+  let b = 0;
+  let n = 0;
+  for (const byte of bytes) {
+    b |= byte << n;
+    n += 8;
+    if (n > 13) {
+      let v = b & 8191;
+      if (v > 456) {
+        b >>>= 13;
+        n -= 13;
+      } else {
+        v = b & 16383;
+        b >>>= 14;
+        n -= 14;
+      }
+      out.push(BASE93[v % 93], BASE93[Math.floor(v / 93)]);
     }
-    out.push(group.join(''));
+  }
+  if (n > 0) {
+    out.push(BASE93[b % 93]);
+    if (n > 7 || b > 92) out.push(BASE93[Math.floor(b / 93)]);
   }
   return out.join('');
 }
@@ -241,10 +263,10 @@ async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const unpacker = fs.readFileSync(unpackerFile);
   const stage0 = fs.readFileSync(stage0File);
   const packed = await deflate(wasm);
-  const unpackerText = z85(unpacker);
-  const packedText = z85(packed);
+  const unpackerText = base93(unpacker);
+  const packedText = base93(packed);
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
-  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'));
+  const glue = syncOnlyGlue(glueFile);
   const shim = shimText();
   const header = moduleHeader(wasm.length);
   const text = `${header}
@@ -270,16 +292,16 @@ ${prelude}
 ${glue}
     return wasm_bindgen;
   }
-  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes Z85. */
+  /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base93. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
   /* The unpacker (loader/, a puff.c-like raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
-     ${unpackerText.length} characters of the Z85 text below. The rest is the Rust core: ${wasm.length} bytes of
+     ${unpackerText.length} characters of the base93 text below. The rest is the Rust core: ${wasm.length} bytes of
      wasm, deflated to ${packed.length}. */
   const UNPACKER_CHARS = ${unpackerText.length};
   const UNPACKER_SIZE = ${unpacker.length};
   const PACKED_SIZE = ${packed.length};
   const WASM_SIZE = ${wasm.length};
-  const PACKED_Z85 = '${unpackerText}${packedText}';
+  const PACKED_TEXT = '${unpackerText}${packedText}';
   let module: object | null = null;
   return {
     /* A new instance of the core (its wasm compiled once, on first use). \`onTrap(error)\` is called when the
@@ -289,7 +311,7 @@ ${glue}
       const tick = typeof mark === 'function' ? mark : function (phase: string) {};
       tick('start');
       if (module === null) {
-        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_Z85, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
+        module = new WebAssembly.Module(unpackCore(STAGE0, PACKED_TEXT, UNPACKER_CHARS, UNPACKER_SIZE, PACKED_SIZE, WASM_SIZE, tick));
         tick('compile');
       }
       const glue = makeGlue(onTrap);
@@ -305,10 +327,14 @@ ${glue}
 })(${hostArgs(['TextEncoder', 'TextDecoder', ...CORE_BUILTINS.map(([n]) => n)])});
 
 ${shim}`;
-  checkScript(text);
+  checkScript(text, packedText);
   checkUnpacking(prelude, stage0, unpackerText + packedText, unpackerText.length, unpacker.length, packed.length, wasm);
-  fs.writeFileSync(moduleScript, text);
-  return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(text) };
+  // Minified, types kept (scripts/minify-ts.js): local names shortened, whitespace and comments dropped.
+  const shipped = minify(text).text;
+  checkScript(shipped, packedText);
+  if (!shipped.includes(`'${unpackerText}${packedText}'`)) throw new Error('minify changed the embedded text');
+  fs.writeFileSync(moduleScript, shipped);
+  return { wasm: wasm.length, packed: packed.length, unpacker: unpacker.length, stage0: stage0.length, script: Buffer.byteLength(shipped) };
 }
 /**
  * The build for servers that block WebAssembly: pkg/elma365-voip.nowasm.module.ts. The same core, compiled
@@ -327,7 +353,7 @@ function bundleNoWasm(glueFile, wasmFile, out) {
   js = lines.slice(1, ret).map((l) => l.trim()).filter((l) => l !== '' && !/^\/\/|^\/\*\*.*\*\/$/.test(l)).join('\n');
   if (/\beval\(|\bFunction\(|WebAssembly/.test(js)) throw new Error('the wasm2js core uses eval, Function or WebAssembly');
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8').split('  /* ---- unpacking the embedded wasm')[0]);
-  const glue = syncOnlyGlue(fs.readFileSync(glueFile, 'utf8'), true);
+  const glue = syncOnlyGlue(glueFile, true);
   const builtins = CORE_BUILTINS.filter(([n]) => n !== 'WebAssembly');
   const text = `${moduleHeader(fs.readFileSync(wasmFile).length)}
 /* The build for ELMA365 servers whose scripts cannot run WebAssembly: the same Rust core as
@@ -427,7 +453,6 @@ const CORE_BUILTINS = [['Promise', 'PromiseConstructor'], ['JSON', 'JSON'], ['Ob
   ['WebAssembly', 'Elma365VoipWasmApi'], ['FinalizationRegistry', 'any'], ['decodeURIComponent', '(text: string) => string']];
 /** Of those, the ones that are not ECMAScript builtins of every host: read with `typeof`, and a @ts-ignore. */
 const HOST_GLOBALS = ['TextEncoder', 'TextDecoder', 'WebAssembly', 'FinalizationRegistry'];
-const WASM_DEFLATE_GUARD = /const PACKED_Z85 = '[^']*';/;
 
 /** The arguments of the core's IIFE: a builtin by name; a host global read with `typeof`, under a @ts-ignore. */
 function hostArgs(names) {
@@ -453,9 +478,9 @@ function moduleHeader(wasmSize) {
   return fs.readFileSync(path.join(root, 'js-glue', 'header.txt'), 'utf8').replace('{{VERSION}}', version).replace('{{WASM_SIZE}}', String(wasmSize));
 }
 
-/** A module script loads nothing by itself: no require, import or export. */
-function checkScript(text) {
-  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(text.replace(WASM_DEFLATE_GUARD, ''))) {
+/** A module script loads nothing by itself: no require, import or export (`embedded`, the packed core's text, aside). */
+function checkScript(text, embedded = null) {
+  if (/\brequire\(|^\s*import\s|^\s*export\s/m.test(embedded ? text.split(embedded).join('') : text)) {
     throw new Error('the module script must not contain require/import/export');
   }
 }
@@ -565,6 +590,47 @@ function buildCore(noModules) {
   log('wasm-opt (lower to MVP + mutable-globals + sign-ext, then gate)');
   if (variant.pkg) optimise(path.join(variant.pkg, 'elma365_voip_bg.wasm'));
   optimise(path.join(noModules, 'elma365_voip_bg.wasm'));
+  shortNames(noModules);
+}
+
+/**
+ * The core of the module scripts (not pkg/'s) with one-letter import and export names: wasm-bindgen names
+ * them by their Rust paths and hashes (`__wbg_queueMicrotask_9833f9a49df95a49`, …), and each name is in the wasm
+ * and again in the glue, which is not compressed. wasm-opt renames them (the gate's features, no optimisation)
+ * and prints the mapping, which is kept beside the glue (`names.json`) for syncOnlyGlue.
+ */
+function shortNames(dir) {
+  const file = path.join(dir, 'elma365_voip_bg.wasm');
+  const before = importModules(fs.readFileSync(file));
+  const mapping = JSON.parse(execFileSync(bin('wasm-opt'), [file, '--mvp-features', '--enable-mutable-globals', '--enable-sign-ext',
+    '--minify-imports-and-exports-and-modules', ...(process.env.ELMA365_VOIP_KEEP_NAMES ? ['-g'] : []), '-o', file], { cwd: root, encoding: 'utf8' }));
+  const after = importModules(fs.readFileSync(file));
+  if (before.length !== 1 || after.length !== 1) throw new Error(`the core imports from ${before.length} modules: expected one`);
+  fs.writeFileSync(path.join(dir, 'names.json'), `${JSON.stringify({ module: [before[0], after[0]], imports: mapping.imports, exports: mapping.exports }, null, 1)}\n`);
+}
+
+/** The glue with the core's short import and export names (shortNames): the import object's keys and module, and
+    each `wasm.<export>`. Every import must be found once; no old name may be left. */
+function withShortNames(glue, names) {
+  let out = glue;
+  const [from, to] = names.module;
+  const moduleKey = `${JSON.stringify(from)}: import0`;
+  if (out.split(moduleKey).length !== 2) throw new Error(`wasm-bindgen glue changed shape: cannot find ${moduleKey}`);
+  out = out.replace(moduleKey, `${JSON.stringify(to)}: import0`);
+  for (const [module, name, short] of names.imports) {
+    if (module !== from) throw new Error(`an import from ${module}`);
+    const key = new RegExp(`^(\\s*)${name}:`, 'm');
+    if (out.split(new RegExp(`^\\s*${name}:`, 'm')).length !== 2) throw new Error(`wasm-bindgen glue changed shape: the import ${name} is not one key of its import object`);
+    out = out.replace(key, `$1${short}:`);
+  }
+  for (const [name, short] of names.exports) {
+    out = out.replace(new RegExp(`\\bwasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'), `wasm.${short}`);
+  }
+  const esc = (n) => n.replace(/\$/g, '\\$');
+  const left = [...names.imports.filter(([, n]) => new RegExp(`(^|[^\\w$])${esc(n)}:`).test(out)).map(([, n]) => n),
+    ...names.exports.filter(([n]) => new RegExp(`wasm\\.${esc(n)}(?![\\w$])`).test(out)).map(([n]) => n)];
+  if (left.length) throw new Error(`the glue still names ${left.join(', ')}`);
+  return out;
 }
 
 main().catch((e) => {

@@ -58,7 +58,13 @@ function isUnguardedUse(id) {
 /** Whether the identifier is a branch of `typeof name === 'undefined' ? … : name` (js-sys's global lookup). */
 function guardedByConditional(id) {
   const p = id.parent;
-  return ts.isConditionalExpression(p) && p.condition.getText(src).includes(`typeof ${id.text} `);
+  if (!ts.isConditionalExpression(p)) return false;
+  let found = false;
+  (function walk(n) {
+    if (ts.isTypeOfExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === id.text) found = true;
+    else ts.forEachChild(n, walk);
+  })(p.condition);
+  return found;
 }
 
 /** Whether `name` is declared as a local (const/let/var/param/function/class) anywhere up the tree. */

@@ -44,4 +44,36 @@ function dropCustomSections(bytes, names) {
   return Buffer.concat([Buffer.from(bytes.subarray(0, 8)), ...keep.map((s) => Buffer.from(bytes.subarray(s.start, s.end)))]);
 }
 
-module.exports = { sections, dropCustomSections };
+/** The module names of the imports of a wasm binary, each once, in order. */
+function importModules(bytes) {
+  const imports = sections(bytes).find((s) => s.id === 2);
+  if (!imports) return [];
+  const name = (pos) => {
+    const [len, p] = readLeb(bytes, pos);
+    return [Buffer.from(bytes.subarray(p, p + len)).toString('utf8'), p + len];
+  };
+  let [count, pos] = readLeb(bytes, readLeb(bytes, imports.start + 1)[1]);
+  const out = [];
+  for (; count > 0; count--) {
+    let module;
+    [module, pos] = name(pos);
+    [, pos] = name(pos);
+    if (!out.includes(module)) out.push(module);
+    const kind = bytes[pos++];
+    if (kind === 0) [, pos] = readLeb(bytes, pos); // func: type index
+    else if (kind === 1) { // table: reftype, limits
+      pos++;
+      const flags = bytes[pos++];
+      [, pos] = readLeb(bytes, pos);
+      if (flags & 1) [, pos] = readLeb(bytes, pos);
+    } else if (kind === 2) { // memory: limits
+      const flags = bytes[pos++];
+      [, pos] = readLeb(bytes, pos);
+      if (flags & 1) [, pos] = readLeb(bytes, pos);
+    } else if (kind === 3) pos += 2; // global: valtype, mutability
+    else throw new Error(`unknown import kind ${kind}`);
+  }
+  return out;
+}
+
+module.exports = { sections, dropCustomSections, importModules };
