@@ -68,8 +68,8 @@ impl Msg {
 
 /// Russian text packed at compile time one byte a character: ASCII as itself, the Cyrillic
 /// letters А…я as 0x80…0xBF, and the few other characters the catalogue uses from 0xC0 on
-/// ([`PACKED_EXTRA`]). UTF-8 spends two bytes on a Cyrillic letter, and the deflated core
-/// about a quarter more on the Russian text than this (measured: see ARCHITECTURE.md).
+/// ([`PACKED_EXTRA`]). UTF-8 spends two bytes on a Cyrillic letter; deflate recovers most of
+/// that, so this saves a few hundred bytes of the deflated core (ARCHITECTURE.md, "Build").
 /// A character outside the set fails the build (in [`pack`]).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Packed(pub &'static [u8]);
