@@ -167,26 +167,26 @@ fn now<H: Host>(host: &H) -> u64 {
     }
 }
 
-/// One trace read back.
+/// One trace read back: when, and what kind of request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Seen {
     at: u64,
     kind: Kind,
-    why: Option<Why>,
 }
 
-fn parse(line: &str, refused: bool) -> Option<Seen> {
-    let mut parts = line.splitn(if refused { 5 } else { 2 }, ' ');
+/// Reads `<ms> <kind>` (the start of either trace) and returns the rest of the line.
+fn parse_seen(line: &str) -> Option<(Seen, &str)> {
+    let mut parts = line.splitn(3, ' ');
     let at = parts.next()?.parse().ok()?;
     let kind = Kind::from_code(parts.next()?);
-    if !refused {
-        return Some(Seen {
-            at,
-            kind,
-            why: None,
-        });
-    }
-    let code = parts.next()?;
+    Some((Seen { at, kind }, parts.next().unwrap_or("")))
+}
+
+/// Reads a refusal's trace: `<ms> <kind> <why> <status> <detail>`.
+fn parse_refused(line: &str) -> Option<(Seen, Why)> {
+    let (seen, rest) = parse_seen(line)?;
+    let mut parts = rest.splitn(3, ' ');
+    let code = parts.next().filter(|c| !c.is_empty())?;
     let status = parts.next()?.parse().unwrap_or(400);
     let detail = parts.next().unwrap_or("").to_string();
     let why = match code {
@@ -197,11 +197,7 @@ fn parse(line: &str, refused: bool) -> Option<Seen> {
         "secret" => Why::SecretWrong,
         _ => Why::Malformed { status, detail },
     };
-    Some(Seen {
-        at,
-        kind,
-        why: Some(why),
-    })
+    Some((seen, why))
 }
 
 /// What the webhook's health adds to a connection test that reached the PBX.
@@ -233,21 +229,17 @@ pub async fn verdict<H: Host>(host: &H, reached: &Text) -> Verdict {
         }
     };
     let get = |k: &str| stored.get(k).filter(|v| !v.trim().is_empty());
-    let ok = get(ACCEPTED_KEY).and_then(|v| parse(v, false));
-    let no = get(REFUSED_KEY).and_then(|v| parse(v, true));
+    let ok = get(ACCEPTED_KEY).and_then(parse_seen).map(|(seen, _)| seen);
+    let no = get(REFUSED_KEY).and_then(parse_refused);
     let url = get(WEBHOOK_URL_KEY);
     let now = now(host);
     let ago = |at: u64| duration(now.saturating_sub(at));
     match (&ok, &no) {
-        (_, Some(no))
+        (_, Some((no, why)))
             if ok.as_ref().is_none_or(|ok| ok.at < no.at)
                 && now.saturating_sub(no.at) < WINDOW_MS =>
         {
-            let (why, fix) = no
-                .why
-                .as_ref()
-                .map(Why::explain)
-                .unwrap_or((t!(m::KIND_UNKNOWN), t!(m::FIX_PBX)));
+            let (why, fix) = why.explain();
             Verdict::Fail(t!(
                 m::HEALTH_REJECTED,
                 no.kind.text(),
@@ -257,30 +249,21 @@ pub async fn verdict<H: Host>(host: &H, reached: &Text) -> Verdict {
                 reached.clone()
             ))
         }
-        (Some(ok), Some(no)) if no.at > ok.at => {
-            let why = no
-                .why
-                .as_ref()
-                .map(|w| w.explain().0)
-                .unwrap_or(t!(m::KIND_UNKNOWN));
-            Verdict::Note(t!(
-                m::HEALTH_ACCEPTED_OLD,
-                ok.kind.text(),
-                ago(ok.at),
-                no.kind.text(),
-                ago(no.at),
-                why
-            ))
-        }
+        (Some(ok), Some((no, why))) if no.at > ok.at => Verdict::Note(t!(
+            m::HEALTH_ACCEPTED_OLD,
+            ok.kind.text(),
+            ago(ok.at),
+            no.kind.text(),
+            ago(no.at),
+            why.explain().0
+        )),
         (Some(ok), _) => Verdict::Note(t!(m::HEALTH_ACCEPTED, ok.kind.text(), ago(ok.at))),
-        (None, Some(no)) => {
-            let why = no
-                .why
-                .as_ref()
-                .map(|w| w.explain().0)
-                .unwrap_or(t!(m::KIND_UNKNOWN));
-            Verdict::Note(t!(m::HEALTH_STALE_REJECT, no.kind.text(), ago(no.at), why))
-        }
+        (None, Some((no, why))) => Verdict::Note(t!(
+            m::HEALTH_STALE_REJECT,
+            no.kind.text(),
+            ago(no.at),
+            why.explain().0
+        )),
         (None, None) => match url {
             None => Verdict::Note(t!(m::HEALTH_NO_URL)),
             Some(url) => Verdict::Note(t!(m::HEALTH_NEVER, url)),
@@ -484,12 +467,13 @@ mod tests {
     fn traces_are_bounded_and_parse_back() {
         let long = "x".repeat(10_000);
         let line = format!("5 scn bad 400 {}", snippet(&long, MAX_DETAIL_CHARS));
-        let seen = parse(&line, true).unwrap();
+        let (seen, why) = parse_refused(&line).unwrap();
         assert_eq!(seen.kind, Kind::Scenario);
-        assert!(matches!(seen.why, Some(Why::Malformed { status: 400, .. })));
+        assert!(matches!(why, Why::Malformed { status: 400, .. }));
         assert!(line.len() < 200);
-        assert_eq!(parse("junk", true), None);
-        assert_eq!(parse("12 crm", false).map(|s| s.kind), Some(Kind::Crm));
+        assert_eq!(parse_refused("junk"), None);
+        assert_eq!(parse_refused("12 crm"), None);
+        assert_eq!(parse_seen("12 crm").map(|(s, _)| s.kind), Some(Kind::Crm));
         for (ms, en) in [
             (5_000, "5 s"),
             (600_000, "10 min"),
