@@ -10,7 +10,7 @@ const path = require('path');
 const WORDS = {
   en: {
     header: ['code', 'type', 'label (RU)', 'for', 'required', 'default', 'example', 'meaning'],
-    kind: { string: 'string', secret: 'string (secret)', text: 'text (multi-line)', number: 'number', choice: 'string: one of ' },
+    kind: { string: 'string', secret: 'string (secret)', text: 'text (multi-line)', number: 'number', choice: 'string: one of ', app: 'App (link to an app): ' },
     all: 'all',
     yes: 'yes',
     no: 'no',
@@ -18,7 +18,7 @@ const WORDS = {
   },
   ru: {
     header: ['код', 'тип', 'название', 'для', 'обязательное', 'по умолчанию', 'пример', 'назначение'],
-    kind: { string: 'строка', secret: 'строка (секрет)', text: 'текст (многострочный)', number: 'число', choice: 'строка: одно из ' },
+    kind: { string: 'строка', secret: 'строка (секрет)', text: 'текст (многострочный)', number: 'число', choice: 'строка: одно из ', app: 'Приложение (ссылка на приложение): ' },
     all: 'все',
     yes: 'да',
     no: 'нет',
@@ -38,7 +38,7 @@ function settingsTable(lang = 'en') {
   for (const f of fields) {
     const kind = w.kind[f.kind];
     if (kind === undefined) throw new Error(`settingsTable: field ${f.code} has an unknown kind «${f.kind}»`);
-    const type = f.kind === 'choice' ? kind + f.choices.map((c) => `\`${c}\``).join(', ') : kind;
+    const type = f.kind === 'choice' ? kind + f.choices.map((c) => `\`${c}\``).join(', ') : f.kind === 'app' ? `${kind}\`${f.app}\`` : kind;
     const scope = f.scope === 'all' ? w.all : f.scope;
     const cells = [`\`${f.code}\``, type, esc(f.label), scope, f.required ? w.yes : w.no, code(f.default), code(f.example), esc(f[w.help])];
     lines.push(`| ${cells.join(' | ')} |`);

@@ -24,6 +24,7 @@
 
 pub mod callstore;
 pub mod contract;
+pub mod crm;
 pub mod engine;
 pub mod error;
 #[cfg(not(target_arch = "wasm32"))]

@@ -36,6 +36,9 @@ pub enum Kind {
     Number,
     /// One of a fixed list of strings.
     Choice,
+    /// An ELMA365 App («Приложение») bound to one app: not a value in `Namespace.params.data`,
+    /// its app is reached as `Namespace.params.fields.<code>.app`.
+    App,
 }
 
 /// One settings field as the admin declares it on the module.
@@ -61,6 +64,8 @@ pub struct Field {
     pub example: &'static str,
     /// Allowed values, for [`Kind::Choice`].
     pub choices: &'static [&'static str],
+    /// For [`Kind::App`], the app it is meant to be bound to, as `namespace.code`.
+    pub app: &'static str,
 }
 
 /// A field's help text from the catalogue; serialised as `help` (English) and `helpRu`.
@@ -88,6 +93,7 @@ const fn field(code: &'static str, kind: Kind, scope: Scope, label: &'static str
         default: "",
         example: "",
         choices: &[],
+        app: "",
     }
 }
 
@@ -223,6 +229,64 @@ pub const FIELDS: &[Field] = &[
             "IP для ссылок на записи",
         )
     },
+    Field {
+        help: Help(&m::HELP_CRM_CONTACTS),
+        app: "_clients._contacts",
+        ..field("crmContacts", Kind::App, Scope::All, "Контакты CRM")
+    },
+    Field {
+        help: Help(&m::HELP_CRM_COMPANIES),
+        app: "_clients._companies",
+        ..field("crmCompanies", Kind::App, Scope::All, "Компании CRM")
+    },
+    Field {
+        help: Help(&m::HELP_CRM_PHONE_FIELD),
+        default: "_phone",
+        example: "_phone",
+        ..field(
+            "crmPhoneField",
+            Kind::String,
+            Scope::All,
+            "Поле телефона в CRM",
+        )
+    },
+    Field {
+        help: Help(&m::HELP_CRM_RESPONSIBLE_FIELD),
+        default: "_responsible",
+        example: "responsible",
+        ..field(
+            "crmResponsibleField",
+            Kind::String,
+            Scope::All,
+            "Поле ответственного в CRM",
+        )
+    },
+    Field {
+        help: Help(&m::HELP_ELMA_API_TOKEN),
+        example: "8f0c1b2e-…",
+        ..field("elmaApiToken", Kind::Secret, Scope::All, "API-токен ELMA365")
+    },
+    Field {
+        help: Help(&m::HELP_ELMA_URL),
+        example: "https://mycompany.elma365.ru",
+        ..field("elmaUrl", Kind::String, Scope::All, "Адрес ELMA365")
+    },
+    Field {
+        help: Help(&m::HELP_ELMA_MODULE_CODE),
+        example: "ext_2f1c0d0e-5b7a-4c43-9a64-0a6f3c1d2e77",
+        ..field("elmaModuleCode", Kind::String, Scope::All, "Код модуля")
+    },
+    Field {
+        help: Help(&m::HELP_CRM_LOOKUP_MS),
+        default: "1500",
+        example: "1500",
+        ..field(
+            "crmLookupMs",
+            Kind::Number,
+            Scope::All,
+            "Время на поиск звонящего, мс",
+        )
+    },
 ];
 
 /// Looks a field up by its code. Panics on an unknown code: codes are compile-time constants.
@@ -301,6 +365,38 @@ pub struct Settings {
     pub oktell: Option<OktellSettings>,
     /// Rostelecom settings, when the provider is Rostelecom.
     pub rostelecom: Option<RostelecomSettings>,
+    /// The caller lookup in ELMA365's CRM (both providers).
+    pub crm: CrmSettings,
+}
+
+/// The caller lookup's settings, validated (see [`crate::crm`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CrmSettings {
+    /// The phone field's code in the CRM apps (`crmPhoneField`, default `_phone`).
+    pub phone_field: String,
+    /// The responsible-user field's code; `None` when declared empty: never route to a manager.
+    pub responsible_field: Option<String>,
+    /// The ELMA365 API token for the «Настроить» mapping (`elmaApiToken`), if set.
+    pub api_token: Option<String>,
+    /// ELMA365's address for the Web API (`elmaUrl`), if set; else derived from the webhook URL.
+    pub elma_url: Option<String>,
+    /// The module's code, `ext_<uuid>` (`elmaModuleCode`), if set; else derived from the webhook URL.
+    pub module_code: Option<String>,
+    /// How long a lookup may take before the PBX is answered without it (`crmLookupMs`).
+    pub budget_ms: u32,
+}
+
+impl Default for CrmSettings {
+    fn default() -> Self {
+        CrmSettings {
+            phone_field: "_phone".into(),
+            responsible_field: Some("_responsible".into()),
+            api_token: None,
+            elma_url: None,
+            module_code: None,
+            budget_ms: 1500,
+        }
+    }
 }
 
 impl Settings {
@@ -333,6 +429,9 @@ impl Settings {
         }
         if let Some(r) = &self.rostelecom {
             out.push(&r.sign_key);
+        }
+        if let Some(t) = &self.crm.api_token {
+            out.push(t);
         }
         out.retain(|s| !s.is_empty());
         out
@@ -395,6 +494,7 @@ impl Settings {
             webhook_secret: r.raw_text("webhookSecret"),
             oktell: None,
             rostelecom: None,
+            crm: crm_settings(&r)?,
         };
         match provider {
             Provider::Oktell => {
@@ -456,6 +556,54 @@ impl Settings {
         }
         Ok(settings)
     }
+}
+
+/// The caller lookup's settings: field codes are checked to be codes, the budget to be in range.
+fn crm_settings(r: &Reader) -> Result<CrmSettings, VoipError> {
+    let code_ok = |c: &str| {
+        c.len() <= 64
+            && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !c.as_bytes()[0].is_ascii_digit()
+    };
+    let code = |name: &'static str, value: Option<String>| match value {
+        Some(c) if !code_ok(&c) => Err(VoipError::setting(name, t!(m::SET_CODE_BAD, clip(&c)))),
+        v => Ok(v),
+    };
+    let mut crm = CrmSettings::default();
+    if let Some(c) = code("crmPhoneField", r.text("crmPhoneField"))? {
+        crm.phone_field = c;
+    }
+    // Absent: the default; declared but empty (or «-»): never route to a manager.
+    if r.map.contains_key("crmResponsibleField") {
+        let v = r.text("crmResponsibleField").filter(|v| v != "-");
+        crm.responsible_field = code("crmResponsibleField", v)?;
+    }
+    crm.api_token = r.text("elmaApiToken");
+    if let Some(url) = r.text("elmaUrl") {
+        crm.elma_url = Some(validate_base_url("elmaUrl", &url, false)?);
+    }
+    if let Some(c) = r.text("elmaModuleCode") {
+        let uuid = c.strip_prefix("ext_").unwrap_or(&c).to_ascii_lowercase();
+        if !crate::crm::is_uuid(&uuid) {
+            return Err(VoipError::setting(
+                "elmaModuleCode",
+                t!(m::SET_MODULE_CODE_BAD, clip(&c)),
+            ));
+        }
+        crm.module_code = Some(format!("ext_{uuid}"));
+    }
+    if let Some(ms) = r.text("crmLookupMs") {
+        crm.budget_ms = match ms.parse::<u32>() {
+            Ok(n) if (100..=10_000).contains(&n) => n,
+            _ => {
+                return Err(VoipError::setting(
+                    "crmLookupMs",
+                    t!(m::SET_LOOKUP_MS_BAD, clip(&ms)),
+                ))
+            }
+        };
+    }
+    Ok(crm)
 }
 
 /// Settings as the binding reads them: the language (read first, so that even invalid settings are

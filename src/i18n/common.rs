@@ -57,6 +57,15 @@ catalogue! {
     SET_OKTELL_URL_EMPTY:
         "is empty: set the Oktell web server address, e.g. http://192.168.0.1:4055",
         "не заполнено: укажите адрес веб-сервера Oktell, например http://192.168.0.1:4055";
+    SET_CODE_BAD:
+        "is «{0}»: expected a field code (Latin letters, digits and _), e.g. _phone",
+        "имеет значение «{0}», а нужен код поля (латинские буквы, цифры и _), например _phone";
+    SET_MODULE_CODE_BAD:
+        "is «{0}»: expected the module's code ext_<uuid>, as in its address in ELMA365",
+        "имеет значение «{0}», а нужен код модуля ext_<uuid>, как в его адресе в ELMA365";
+    SET_LOOKUP_MS_BAD:
+        "is «{0}»: expected a whole number of milliseconds from 100 to 10000",
+        "имеет значение «{0}», а нужно целое число миллисекунд от 100 до 10000";
     SET_LOGIN_COLON:
         "contains «:», which HTTP Basic auth cannot carry",
         "содержит «:», а HTTP Basic-аутентификация не может его передать";
@@ -192,4 +201,28 @@ catalogue! {
     HELP_RT_RECORD_IP:
         "Optional IPv4 sent as ip_adress in get_record: Rostelecom binds a recording link to that address.",
         "Необязательный IPv4, передаваемый как ip_adress в get_record: Ростелеком привязывает ссылку на запись к этому адресу.";
+    HELP_CRM_CONTACTS:
+        "App field bound to the CRM's «Контакты»: the caller lookup searches it first by the caller's number.",
+        "Поле типа «Приложение», привязанное к «Контактам» CRM: поиск звонящего по номеру идёт сначала здесь.";
+    HELP_CRM_COMPANIES:
+        "App field bound to the CRM's «Компании»: searched when no contact has the caller's number.",
+        "Поле типа «Приложение», привязанное к «Компаниям» CRM: поиск идёт здесь, если контакта с номером нет.";
+    HELP_CRM_PHONE_FIELD:
+        "Code of the phone field in those apps.",
+        "Код поля телефона в этих приложениях.";
+    HELP_CRM_RESPONSIBLE_FIELD:
+        "Code of the responsible-user field: a known client's call is routed to that manager. Declared but empty = never route.",
+        "Код поля ответственного: звонок известного клиента направляется этому менеджеру. Поле объявлено, но пусто — не направлять.";
+    HELP_ELMA_API_TOKEN:
+        "ELMA365 API token of an admin: reads the «Настроить» mapping of PBX members to users through the public Web API.",
+        "API-токен администратора ELMA365: читает сопоставление «Настроить» сотрудников АТС и пользователей через публичный Web API.";
+    HELP_ELMA_URL:
+        "ELMA365 address for the Web API, when the webhook URL does not show it.",
+        "Адрес ELMA365 для Web API, если его не видно из адреса вебхука.";
+    HELP_ELMA_MODULE_CODE:
+        "The module's code, ext_<uuid>, when the webhook URL does not show it.",
+        "Код модуля, ext_<uuid>, если его не видно из адреса вебхука.";
+    HELP_CRM_LOOKUP_MS:
+        "Time the caller lookup may take before the PBX is answered without it, in ms (100 to 10000).",
+        "Сколько может длиться поиск звонящего, прежде чем АТС получит ответ без него, в мс (от 100 до 10000).";
 }
