@@ -23,7 +23,8 @@
 //     base93 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
 //     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
 //     unless it gives back the core byte for byte; then the script is minified with its types kept
-//     (scripts/minify-ts.js).
+//     (scripts/minify-ts.js);
+//  7. the ELMA365 module packages pkg/elma365-voip.e365 and pkg/elma365-voip.nowasm.e365 (scripts/e365.js).
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -32,6 +33,7 @@ const zlib = require('zlib');
 const { deflateAsync } = require('@gfx/zopfli');
 const { dropCustomSections, importModules, sections } = require('./wasm-sections');
 const { minify } = require('./minify-ts');
+const { writePackage } = require('./e365');
 
 const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
@@ -62,7 +64,7 @@ function upToDate() {
   if (!fs.existsSync(moduleScript)) return false;
   const built = fs.statSync(moduleScript).mtimeMs;
   const inputs = [path.join(root, 'src'), path.join(root, 'js-glue'), path.join(root, 'loader')].map(newestMtime);
-  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js', 'scripts/minify-ts.js']
+  inputs.push(...['Cargo.toml', 'Cargo.lock', 'loader/Cargo.toml', 'loader/Cargo.lock', 'scripts/build.js', 'scripts/minify-ts.js', 'scripts/e365.js']
     .map((f) => fs.statSync(path.join(root, f)).mtimeMs));
   return Math.max(...inputs) <= built;
 }
@@ -533,10 +535,15 @@ async function main() {
   const sizes = await bundle(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), unpacker, stage0);
   log(`bundling ${path.relative(root, noWasmScript)} (wasm2js)`);
   sizes.noWasmScript = bundleNoWasm(path.join(noModules, 'elma365_voip.js'), path.join(noModules, 'elma365_voip_bg.wasm'), noWasmScript);
+  if (variant.pkg) {
+    log('packaging pkg/elma365-voip.e365 and pkg/elma365-voip.nowasm.e365');
+    sizes.e365 = writePackage(moduleScript, path.join(variant.pkg, 'elma365-voip.e365'), root);
+    sizes.noWasmE365 = writePackage(noWasmScript, path.join(variant.pkg, 'elma365-voip.nowasm.e365'), root);
+  }
   // Committed with the rest of pkg/, so nothing machine- or time-specific; the toolchain is an input of the bytes.
   const rustc = execFileSync(process.env.RUSTC || 'rustc', ['--version'], { cwd: root, encoding: 'utf8' }).trim();
   if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), `${JSON.stringify({ ...sizes, rustc }, null, 2)}\n`);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B${sizes.e365 ? `, packages ${sizes.e365} B + ${sizes.noWasmE365} B` : ''}`);
 }
 
 /** The environment for cargo: `flags` plus remaps that make the wasm the same on every machine. Panic
