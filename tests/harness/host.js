@@ -112,6 +112,8 @@ function makeStorage() {
  *   beforeEvaluate  called with the vm context before the script is evaluated (the load bench wraps the
  *               context's WebAssembly.Instance there, to read the core's memory size)
  *   source      the module script to load (default: pkg/elma365-voip.module.ts; the bench also loads REFERENCE_TS)
+ *   js          JavaScript text to evaluate as it is, instead of a transpiled `source` (e.g. the runtime script
+ *               taken out of an .e365 package); `filename` names it in stack traces
  *   contextOptions  vm.createContext's options, e.g. { codeGeneration: { wasm: false } } (a sandbox that blocks WebAssembly)
  *   tsTarget    the TypeScript target the script is transpiled at (default ESNext; see TS_TARGETS)
  *   warmUp      false to skip `__elma365voip.warmUp()` (the core then loads on the first contract call;
@@ -137,9 +139,9 @@ function loadModule(opts = {}) {
   const context = vm.createContext(globals, opts.contextOptions || (BUILD === 'nowasm' ? NO_CODE_GENERATION : undefined));
   if (opts.beforeEvaluate) opts.beforeEvaluate(context);
   const file = opts.source || MODULE_TS;
-  const source = moduleSource(file, opts.tsTarget);
+  const source = typeof opts.js === 'string' ? opts.js : moduleSource(file, opts.tsTarget);
   const t0 = process.hrtime.bigint();
-  vm.runInContext(source, context, { filename: path.basename(transpiledPath(file)) });
+  vm.runInContext(source, context, { filename: typeof opts.js === 'string' ? (opts.filename || 'module.js') : path.basename(transpiledPath(file)) });
   const t1 = process.hrtime.bigint();
   const internals = vm.runInContext('typeof __elma365voip === "undefined" ? undefined : __elma365voip', context);
   if (internals && opts.warmUp !== false) internals.warmUp(opts.mark);
