@@ -20,6 +20,7 @@
  *   GET  /api/log                   Server-Sent Events: every log entry (backlog first)
  *   POST /api/log/clear
  *   *    /api/extensions/voip/webhook[/...]   the module's webhook (VoipParseWebhookRequest)
+ *   GET  /download/script, /download/package   the loaded module script and its .e365 package, as files
  * Contract functions that throw answer {ok: false, error}; the page shows it. Secrets are masked in the log.
  */
 const fs = require('fs');
@@ -32,6 +33,8 @@ const { startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY } = require('../tests/emu
 const PUBLIC = path.join(__dirname, 'public');
 const STATIC = { '/': ['index.html', 'text/html'], '/app.js': ['app.js', 'text/javascript'], '/style.css': ['style.css', 'text/css'] };
 const WEBHOOK_PATH = '/api/extensions/voip/webhook';
+/** The module script the sandbox runs and its ELMA365 package (scripts/e365.js), offered for download. */
+const DOWNLOADS = { '/download/script': MODULE_TS, '/download/package': MODULE_TS.replace(/\.module\.ts$/, '.e365') };
 const FUNCTIONS = ['VoipTestConnection', 'VoipGetMembers', 'VoipGenerateCall'];
 const LOG_LIMIT = 500;
 /** The emulated Oktell's own Web-API account: what the default settings hold. */
@@ -377,6 +380,14 @@ async function startSandbox(options = {}) {
       return api(req, res, url).catch((e) => {
         note(`sandbox: ${req.method} ${url.pathname} failed: ${e.message}`, 'error');
         sendJson(res, 500, { ok: false, error: e.message });
+      });
+    }
+    const download = req.method === 'GET' && DOWNLOADS[url.pathname];
+    if (download) {
+      return fs.readFile(download, (err, data) => {
+        if (err) return sendJson(res, 404, { ok: false, error: `${path.basename(download)}: run npm run build` });
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Disposition': `attachment; filename="${path.basename(download)}"`, 'Cache-Control': 'no-cache' });
+        return res.end(data);
       });
     }
     const file = STATIC[url.pathname];

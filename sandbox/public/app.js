@@ -13,6 +13,8 @@
     'crumbs.admin': ['Администрирование › Модули ›', 'Administration › Modules ›'],
     'crumbs.telephony': ['Телефония', 'Telephony'],
     'meta': ['модуль {0} · {1} КБ · холодный старт {2} мс', 'module {0} · {1} KB · cold start {2} ms'],
+    'dl.script': ['скрипт', 'script'],
+    'dl.package': ['пакет .e365', '.e365 package'],
     'settings.title': ['Настройки телефонии', 'Telephony settings'],
     'settings.sub': ['Настройки модуля, построенные по его собственному списку полей. Значения по умолчанию указывают на встроенные эмуляторы АТС.',
       "The module's settings, generated from its own field list. The defaults point at the embedded PBX emulators."],
