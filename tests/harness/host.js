@@ -103,6 +103,8 @@ function makeStorage() {
 /**
  * Loads the module like ELMA365 does. Options:
  *   settings    Namespace.params.data
+ *   fields      Namespace.params.fields: the module's App settings fields, e.g. tests/emulators/elma365.js's
+ *               crm.fields ({ crmContacts: { app }, crmCompanies: { app } }); left out entirely when not given
  *   storage     a storage object (default: a fresh in-memory one)
  *   fetch       the fetch to expose (default: hostFetch())
  *   enums       'full' | 'partial' | 'none'
@@ -133,6 +135,7 @@ function loadModule(opts = {}) {
     setTimeout,
     clearTimeout,
   };
+  if (opts.fields !== undefined) globals.Namespace.params.fields = opts.fields;
   if (opts.httpResponse !== false) globals.HttpResponse = HttpResponse;
   if (opts.enums !== 'none') Object.assign(globals, makeEnums(opts.enums === 'partial'));
   Object.assign(globals, opts.globals || {});
