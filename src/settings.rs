@@ -264,7 +264,12 @@ pub const FIELDS: &[Field] = &[
     Field {
         help: Help(&m::HELP_ELMA_API_TOKEN),
         example: "8f0c1b2e-…",
-        ..field("elmaApiToken", Kind::Secret, Scope::All, "API-токен ELMA365")
+        ..field(
+            "elmaApiToken",
+            Kind::Secret,
+            Scope::All,
+            "API-токен ELMA365",
+        )
     },
     Field {
         help: Help(&m::HELP_ELMA_URL),
