@@ -43,6 +43,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     clearTimeout: Fn | undefined;
     AbortController: Fn | undefined;
     AbortSignal: { timeout?: Fn } | undefined;
+    /** Namespace.params.fields: the App settings fields (the caller lookup's apps). */
+    fields: Record<string, unknown> | undefined;
+    UserStatus: Record<string, unknown> | undefined;
   }
 
   /** A host object, or undefined when it is not an object (or function) at all. */
@@ -81,13 +84,15 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       AbortController: typeof AbortController === 'undefined' ? undefined : AbortController,
       // @ts-ignore
       AbortSignal: typeof AbortSignal === 'undefined' ? undefined : AbortSignal,
+      // @ts-ignore
+      UserStatus: typeof UserStatus === 'undefined' ? undefined : UserStatus,
     };
   }
 
   function readGlobals(): Globals {
     const h = hostGlobals();
     const ns = objectOr<{ storage?: unknown; params?: { data?: unknown } }>(h.Namespace);
-    const params = ns ? objectOr<{ data?: unknown }>(ns.params) : undefined;
+    const params = ns ? objectOr<{ data?: unknown; fields?: unknown }>(ns.params) : undefined;
     const storage = ns ? objectOr<HostStorage>(ns.storage) : undefined;
     return {
       storage: storage && typeof storage.getItem === 'function' && typeof storage.setItem === 'function' ? storage : undefined,
@@ -101,6 +106,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       clearTimeout: fnOr(h.clearTimeout),
       AbortController: fnOr(h.AbortController),
       AbortSignal: objectOr<{ timeout?: Fn }>(h.AbortSignal),
+      fields: params ? objectOr<Record<string, unknown>>(params.fields) : undefined,
+      UserStatus: objectOr<Record<string, unknown>>(h.UserStatus),
     };
   }
 
@@ -358,6 +365,107 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return Promise.reject(d.code ? `${d.message} (${d.code})` : d.message);
   }
 
+  interface CrmQuery { op: string; app: string; phone: string; values: string[]; user?: string; size: number; ref?: string }
+  type Obj = Record<string, unknown>;
+
+  /** A method's result, or the object itself when the method returns nothing usable (a builder that does not chain). */
+  function chain(o: Obj, name: string, ...args: unknown[]): Obj {
+    const f = o[name];
+    if (typeof f !== 'function') return o;
+    return objectOr<Obj>((f as Fn).apply(o, args)) || o;
+  }
+
+  /** A value as one line of text: a string, a number, or a full name object's parts. */
+  function plainText(v: unknown): string {
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    const o = objectOr<Obj>(v);
+    if (!o) return '';
+    return ['lastname', 'firstname', 'middlename'].map((k) => plainText(o[k])).filter((x) => x).join(' ');
+  }
+
+  /** The `tel` of each phone of a TPhone, a list of them, or a plain string; and the first one's `ext`. */
+  function phonesOf(v: unknown): { tels: string[]; ext: string } {
+    const list = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
+    let ext = '';
+    const tels = list.slice(0, 20).map((p) => {
+      const o = objectOr<Obj>(p);
+      if (!o) return plainText(p);
+      if (!ext) ext = plainText(o.ext);
+      return plainText(o.tel);
+    }).filter((t) => t !== '');
+    return { tels, ext };
+  }
+
+  /**
+   * The caller lookup's questions (src/crm.rs): a search of an App settings field's app by phone, or
+   * a user behind a reference a search handed out. ELMA365's data API is presumed from real module
+   * code (../shared/spec/elma365.md, «CRM data»): every shape is read defensively, and what is not
+   * there becomes "unbound", "notApp", "noField" or "failed", never a thrown error.
+   */
+  async function crmAnswer(g: Globals, q: CrmQuery, refs: unknown[]): Promise<Obj> {
+    if (q.op === 'user') return userAnswer(g, refs[Number(String(q.ref).slice(1))]);
+    const field = g.fields ? objectOr<Obj>(g.fields[q.app]) : undefined;
+    if (!field) return { unbound: true };
+    const app = objectOr<Obj>(field.app);
+    if (!app || typeof app.search !== 'function') return { error: 'notApp', detail: app ? 'its app has no search()' : 'it has no app' };
+    let missing = '';
+    let items: unknown;
+    try {
+      const query = chain(chain(app, 'search'), 'where', (f: Obj, gq: Obj) => {
+        const phone = objectOr<Obj>(f[q.phone]);
+        if (!phone || (typeof phone.has !== 'function' && typeof phone.eq !== 'function')) missing = q.phone;
+        else if (q.user && f[q.user] === undefined) missing = q.user;
+        if (missing) throw new Error(`no field ${missing}`);
+        const p = phone as Obj;
+        // A phone field holds TPhone values: `has` for a list of them, `eq` for one.
+        const conds = q.values.map((v) => (typeof p.has === 'function' ? (p.has as Fn).call(p, { tel: v }) : (p.eq as Fn).call(p, { tel: v })));
+        let cond = conds.length === 1 ? conds[0] : (gq.or as Fn).apply(gq, conds);
+        const deleted = objectOr<Obj>(f.__deletedAt);
+        if (deleted && typeof deleted.eq === 'function' && typeof gq.and === 'function') cond = (gq.and as Fn).call(gq, (deleted.eq as Fn).call(deleted, null), cond);
+        return cond;
+      });
+      const sized = chain(query, 'size', q.size);
+      items = typeof sized.all === 'function' ? await (sized.all as Fn).call(sized) : typeof sized.first === 'function' ? await (sized.first as Fn).call(sized) : undefined;
+    } catch (e) {
+      if (missing) return { error: 'noField', field: missing };
+      return { error: 'failed', detail: describeError(e).message };
+    }
+    const list = Array.isArray(items) ? items : objectOr(items) ? [items] : [];
+    return {
+      items: list.slice(0, q.size).map((it) => {
+        // An app item keeps its fields under `data` (ApplicationItem {id, data, fetch()}); a plain object, at its top.
+        const top = objectOr<Obj>(it) || {};
+        const item = objectOr<Obj>(top.data) || top;
+        let user: unknown = q.user ? item[q.user] : undefined;
+        if (Array.isArray(user)) user = user[0];
+        const ref = user === undefined || user === null || user === '' ? null : `u${refs.push(user) - 1}`;
+        return { id: plainText(item.__id !== undefined ? item.__id : top.id), name: plainText(item.__name), phones: phonesOf(item[q.phone]).tels, deleted: !!item.__deletedAt, user: ref };
+      }),
+    };
+  }
+
+  /** A user reference (an object with `fetch()`, a user itself, or an id) as what the core compares. */
+  async function userAnswer(g: Globals, ref: unknown): Promise<Obj> {
+    let u: unknown = ref;
+    try {
+      const r = objectOr<Obj>(ref);
+      if (r && typeof r.fetch === 'function') u = await (r.fetch as Fn).call(r);
+    } catch (e) {
+      return { error: 'failed', detail: describeError(e).message };
+    }
+    const r = objectOr<Obj>(ref) || {};
+    const top = objectOr<Obj>(u);
+    if (!top) return { user: { id: plainText(r.id !== undefined ? r.id : u) } };
+    const o = objectOr<Obj>(top.data) || top;
+    const work = phonesOf(o.workPhone);
+    // `__status` may be a value or `{status}`; Blocked by the host's UserStatus where it has one.
+    const st = objectOr<Obj>(o.__status);
+    const status = st ? st.status : o.__status;
+    const blockedValue = member(g.UserStatus, 'Blocked');
+    const blocked = (blockedValue !== undefined && status === blockedValue) || /block/i.test(plainText(status)) || (!!st && /block/i.test(plainText(st.description)));
+    return { user: { id: plainText(o.__id !== undefined ? o.__id : top.id !== undefined ? top.id : r.id), email: plainText(o.email), tel: work.tels[0] || '', ext: work.ext, blocked } };
+  }
+
   /** Storage calls cross as text: keys and values separated by NUL, an absent value as U+0001 (src/wasm.rs). */
   const SEP = '\u0000';
   const ABSENT = '\u0001';
@@ -368,6 +476,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    */
   function makeHost(instance: Instance, g: Globals): Elma365VoipCoreHost {
     const setTimer = g.setTimeout;
+    /** The user references this call's searches handed out, by number. */
+    const refs: unknown[] = [];
     return {
       fetch: (request: string) => {
         try {
@@ -396,8 +506,16 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
         }
       },
       now: () => Date.now(),
-      // The settling of a claim on a call's end (src/callstore.rs); at once on a host without timers.
-      sleep: (ms: number) => (setTimer ? new Promise<string>((resolve) => { setTimer(() => resolve(''), ms); }) : Promise.resolve('')),
+      // The settling of a claim on a call's end (src/callstore.rs), the lookup's budget (src/crm.rs);
+      // at once, as "none", on a host without timers.
+      sleep: (ms: number) => (setTimer ? new Promise<string>((resolve) => { setTimer(() => resolve(''), ms); }) : Promise.resolve('none')),
+      crm: (request: string) => {
+        try {
+          return crmAnswer(g, JSON.parse(request) as CrmQuery, refs).then((a) => JSON.stringify(a), failed);
+        } catch (e) {
+          return failed(e);
+        }
+      },
       nonce: () => Math.floor(Math.random() * 9007199254740990) + 1,
       panic: (message: string) => {
         instance.panic = String(message);
@@ -672,6 +790,7 @@ interface Elma365VoipCoreHost {
   write(writes: string): Promise<string>;
   now(): number;
   sleep(ms: number): Promise<string>;
+  crm(request: string): Promise<string>;
   nonce(): number;
   panic(message: string): void;
 }

@@ -39,8 +39,11 @@ const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
 const PANIC_TEST = process.argv.includes('--panic-test');
 const variant = PANIC_TEST
-  ? { dir: path.join(root, 'target', 'panic-test'), features: ['--features', 'panic-test'], pkg: null }
+  ? { dir: path.join(root, 'target', 'panic-test'), features: ['--no-default-features', '--features', 'panic-test'], pkg: null }
   : { dir: path.join(root, 'target'), features: [], pkg };
+// The caller lookup (cargo feature `lookup`, src/crm.rs) stays out of the shipped core until there is
+// room for it in the 200,000 B budget; ELMA365_VOIP_LOOKUP=1 builds it in (never for pkg/ as committed).
+if (!PANIC_TEST && !process.env.ELMA365_VOIP_LOOKUP) variant.features = ['--no-default-features'];
 const work = path.join(variant.dir, 'wasm-build');
 const moduleScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.module.ts') : path.join(pkg, 'elma365-voip.module.ts');
 const noWasmScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.nowasm.module.ts') : path.join(pkg, 'elma365-voip.nowasm.module.ts');

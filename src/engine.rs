@@ -15,8 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
 
-/// Storage key under which `VoipOnWebhookUpdated` keeps the module's webhook URL.
-pub const WEBHOOK_URL_KEY: &str = "voip:webhookUrl";
+pub use crate::crm::WEBHOOK_URL_KEY;
 
 /// A contract function call, as the shim passes it to [`call`].
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
@@ -138,7 +137,9 @@ pub async fn call<H: Host>(
     };
     let secrets = settings.as_ref().map(Settings::secrets).unwrap_or_default();
     let outcome = match (outcome, settings) {
-        (Ok(v), Ok(s)) if testing => Ok(with_webhook_health(v, s, host).await),
+        (Ok(v), Ok(s)) if testing => {
+            Ok(with_lookup(with_webhook_health(v, s, host).await, s, host).await)
+        }
         (outcome, _) => outcome,
     };
     match outcome {
@@ -188,6 +189,37 @@ async fn with_webhook_health<H: Host>(reached: Json, s: &Settings, host: &H) -> 
             success: true,
             fail_reason: None,
             message: Some(format!("{message}{}", note.render(s.lang))),
+        },
+    })
+}
+
+/// A successful connection test with the caller lookup's probe ([`crate::crm::probe`]) added: what it
+/// reaches becomes part of the message, a part the admin configured that cannot work fails the test.
+async fn with_lookup<H: Host>(tested: Json, s: &Settings, host: &H) -> Json {
+    let parsed = json::parse(&tested).ok();
+    let message = parsed
+        .as_ref()
+        .filter(|v| v.get("success") == Some(&Value::Bool(true)))
+        .and_then(|v| v.get("message").and_then(Value::as_str));
+    let Some(message) = message else {
+        return tested;
+    };
+    let probe = match s.provider {
+        Provider::Oktell => crate::crm::probe(s, host, &oktell::Users { s, host }).await,
+        Provider::Rostelecom => crate::crm::probe(s, host, &rostelecom::Users { s, host }).await,
+    };
+    let scrub = |t: Text| crate::error::scrub(&t.render(s.lang), &s.secrets());
+    value(match probe {
+        Ok(None) => return tested,
+        Ok(Some(note)) => TestResult {
+            success: true,
+            fail_reason: None,
+            message: Some(format!("{message}{}", scrub(note))),
+        },
+        Err(e) => TestResult {
+            success: false,
+            fail_reason: Some(scrub(t!(m::LOOKUP_BROKEN, e.text(), message))),
+            message: None,
         },
     })
 }

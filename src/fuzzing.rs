@@ -238,7 +238,28 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for FedHost<'_, '_, '_, F> {
         }
     }
 
-    async fn sleep(&self, _ms: u32) {}
+    async fn sleep(&self, _ms: u32) -> bool {
+        true
+    }
+
+    async fn crm(&self, request: &str) -> Result<String, String> {
+        // The CRM's answers come from the input too: unbound, any text, items with fed names and
+        // phones, a user, or the adapter failing.
+        let mut feed = self.feed.borrow_mut();
+        match feed.pick(5) {
+            0 => Ok(r#"{"unbound":true}"#.into()),
+            1 => Ok(feed.text()),
+            2 => {
+                let (name, phone, user) = (feed.text(), feed.text(), feed.text());
+                Ok(serde_json::json!({"items": [{"id": "1", "name": name, "phones": [phone, "+74959561111"], "user": user}]}).to_string())
+            }
+            3 if request.contains("\"user\"") => {
+                let (email, tel) = (feed.text(), feed.text());
+                Ok(serde_json::json!({"user": {"id": "u", "email": email, "tel": tel, "ext": "101"}}).to_string())
+            }
+            _ => Err(feed.text()),
+        }
+    }
 
     fn nonce(&self) -> u64 {
         // Small, so that a fed claim (`"k"`) sometimes is this request's own.

@@ -139,7 +139,7 @@ fn fix(code: &'static str) -> Text {
 /// Records an accepted request (best effort).
 pub async fn accepted<H: Host>(host: &H, kind: Kind) {
     let line = format!("{} {}", now(host), kind.code());
-    let _ = host.write(&[(ACCEPTED_KEY.to_string(), Some(line))]).await;
+    let _ = crate::host::write(host, &[(ACCEPTED_KEY.to_string(), Some(line))]).await;
 }
 
 /// Records a refused request (best effort), masking the settings' secrets in what it keeps.
@@ -155,7 +155,7 @@ pub async fn refused<H: Host>(host: &H, s: &Settings, kind: Kind, why: &Why) {
         why.code(),
         snippet(&detail, MAX_DETAIL_CHARS)
     );
-    let _ = host.write(&[(REFUSED_KEY.to_string(), Some(line))]).await;
+    let _ = crate::host::write(host, &[(REFUSED_KEY.to_string(), Some(line))]).await;
 }
 
 fn now<H: Host>(host: &H) -> u64 {

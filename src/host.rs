@@ -39,12 +39,19 @@ pub trait Host {
     async fn write(&self, writes: &[(String, Option<String>)]) -> Result<(), String>;
     /// The time, in milliseconds since the epoch.
     fn now_ms(&self) -> f64;
-    /// Resolves after about `ms` milliseconds (at once when the host has no timer).
-    async fn sleep(&self, ms: u32);
+    /// Resolves after about `ms` milliseconds with `true`; at once with `false` when the host has
+    /// no timer.
+    async fn sleep(&self, ms: u32) -> bool;
+    /// Asks ELMA365's CRM data (an app search, a user) through the shim, JSON text both ways (see
+    /// [`crate::crm`]); `Err` means the host adapter itself failed.
+    async fn crm(&self, request: &str) -> Result<String, String>;
     /// A random number, distinct between requests and instances with high probability: it tells
     /// one request's claim on a call from another's (see [`crate::callstore`]).
     fn nonce(&self) -> u64;
 }
+
+/// A future on the heap (the caller lookup's futures are boxed: see `crm`).
+pub type Boxed<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
 /// Performs `request`; a failure of the host adapter itself is the module's fault, not the network's.
 pub async fn fetch<H: Host>(host: &H, request: &HttpRequest) -> Result<Outcome, VoipError> {
@@ -152,6 +159,10 @@ pub struct Scripted<'a, F: FnMut(&HttpRequest) -> Outcome> {
     pub now_ms: f64,
     /// The next nonce.
     pub nonce: std::cell::Cell<u64>,
+    /// Answers each CRM question (`None`: it never answers); without it every app is unbound.
+    #[allow(clippy::type_complexity)]
+    pub crm:
+        std::cell::RefCell<Option<Box<dyn FnMut(&serde_json::Value) -> Option<serde_json::Value>>>>,
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -163,7 +174,17 @@ impl<'a, F: FnMut(&HttpRequest) -> Outcome> Scripted<'a, F> {
             respond: std::cell::RefCell::new(respond),
             now_ms,
             nonce: std::cell::Cell::new(1),
+            crm: std::cell::RefCell::new(None),
         }
+    }
+
+    /// The same host, whose CRM questions `crm` answers.
+    pub fn with_crm(
+        self,
+        crm: impl FnMut(&serde_json::Value) -> Option<serde_json::Value> + 'static,
+    ) -> Self {
+        *self.crm.borrow_mut() = Some(Box::new(crm));
+        self
     }
 }
 
@@ -197,7 +218,22 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for Scripted<'_, F> {
         self.now_ms
     }
 
-    async fn sleep(&self, _ms: u32) {}
+    async fn sleep(&self, _ms: u32) -> bool {
+        true
+    }
+
+    async fn crm(&self, request: &str) -> Result<String, String> {
+        let request: serde_json::Value =
+            serde_json::from_str(request).map_err(|e| e.to_string())?;
+        let answer = match self.crm.borrow_mut().as_mut() {
+            Some(answer) => answer(&request),
+            None => Some(serde_json::json!({"unbound": true})),
+        };
+        match answer {
+            Some(v) => Ok(v.to_string()),
+            None => std::future::pending().await,
+        }
+    }
 
     fn nonce(&self) -> u64 {
         let n = self.nonce.get();

@@ -23,7 +23,8 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 extern "C" {
     /// The shim's host: `fetch(request)` (JSON text in, JSON text or a promise of it out),
     /// `read(keys)` and `write(writes)` (NUL-separated text, see [`SEP`]), `now()`, `sleep(ms)` (a
-    /// promise), `nonce()` (a random whole number), and `panic(message)`.
+    /// promise), `nonce()` (a random whole number), `crm(request)` (JSON text in, JSON text or a
+    /// promise of it out), and `panic(message)`.
     pub type JsHost;
     #[wasm_bindgen(method, structural)]
     fn fetch(this: &JsHost, request: &str) -> JsValue;
@@ -37,6 +38,8 @@ extern "C" {
     fn sleep(this: &JsHost, ms: u32) -> JsValue;
     #[wasm_bindgen(method, structural)]
     fn nonce(this: &JsHost) -> f64;
+    #[wasm_bindgen(method, structural)]
+    fn crm(this: &JsHost, request: &str) -> JsValue;
     #[wasm_bindgen(method, structural)]
     fn panic(this: &JsHost, message: &str);
 }
@@ -184,8 +187,18 @@ impl Host for Shim {
         self.0.now()
     }
 
-    async fn sleep(&self, ms: u32) {
-        let _ = settle(self.0.sleep(ms)).await;
+    async fn sleep(&self, ms: u32) -> bool {
+        // The shim answers "none" at once when the host has no timer.
+        settle(self.0.sleep(ms))
+            .await
+            .map_or(true, |v| v.as_string().as_deref() != Some("none"))
+    }
+
+    async fn crm(&self, request: &str) -> Result<String, String> {
+        settle(self.0.crm(request))
+            .await?
+            .as_string()
+            .ok_or_else(|| "the shim's CRM adapter answered with something other than text".into())
     }
 
     fn nonce(&self) -> u64 {

@@ -46,6 +46,10 @@ catalogue! {
         "ошибка без кода статуса (fetch сервера ELMA365 сообщает только `ok`)";
     AND: "{0} and {1}", "{0} и {1}";
 
+    LOOKUP_BROKEN:
+        "{1} But the caller lookup in ELMA365's CRM cannot work: {0}",
+        "{1} Но поиск звонящего в CRM ELMA365 не может работать: {0}";
+
     // Settings (settings.rs).
     SET_PROVIDER_EMPTY: "is empty: choose oktell or rostelecom", "не заполнено: выберите oktell или rostelecom";
     SET_PROVIDER_BAD: "is «{0}»: expected oktell or rostelecom", "имеет значение «{0}», а нужно oktell или rostelecom";

@@ -12,6 +12,7 @@
 //! catalogue: one macro, one naming scheme, one completeness test over all of it.
 
 pub mod common;
+pub mod crm;
 pub mod oktell;
 pub mod rostelecom;
 
@@ -328,7 +329,7 @@ mod tests {
 
     /// Every catalogue entry, from every part.
     pub fn every_message() -> Vec<&'static Msg> {
-        [common::ALL, oktell::ALL, rostelecom::ALL].concat()
+        [common::ALL, crm::ALL, oktell::ALL, rostelecom::ALL].concat()
     }
 
     fn placeholders(template: &str) -> Vec<u8> {

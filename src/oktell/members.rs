@@ -6,23 +6,29 @@ use serde_json::Value;
 
 /// Parses a directory in either documented shape. Errors name the offending line.
 pub fn parse_directory(text: &str) -> Result<Vec<Member>, Text> {
+    Ok(parse_entries(text)?.into_iter().map(|(m, _)| m).collect())
+}
+
+/// Parses a directory into members with their numbers (empty when the entry has none).
+pub fn parse_entries(text: &str) -> Result<Vec<(Member, String)>, Text> {
     let text = text.trim_start_matches('\u{feff}').trim();
-    let mut out: Vec<Member> = Vec::new();
+    let mut out: Vec<(Member, String)> = Vec::new();
     // The logins seen, as a map (serde_json's, already in the binary) so that skipping repeats
     // stays linear.
     let mut seen = serde_json::Map::new();
-    let mut push = |id: &str, name: &str| {
+    let mut push = |id: &str, name: &str, number: &str| {
         let id = id.trim();
         let name = name.trim();
         if seen.insert(id.to_string(), Value::Null).is_none() {
-            out.push(Member {
+            let member = Member {
                 id: id.to_string(),
                 name: if name.is_empty() {
                     id.to_string()
                 } else {
                     name.to_string()
                 },
-            });
+            };
+            out.push((member, number.trim().to_string()));
         }
     };
     if text.starts_with('[') {
@@ -38,10 +44,12 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, Text> {
             if login.is_empty() {
                 return Err(t!(m::DIR_NO_LOGIN, i + 1));
             }
-            push(
-                login,
-                item.get("name").and_then(Value::as_str).unwrap_or(""),
-            );
+            let text = |k: &str| match item.get(k) {
+                Some(Value::Number(n)) => n.to_string(),
+                Some(v) => v.as_str().unwrap_or("").to_string(),
+                None => String::new(),
+            };
+            push(login, &text("name"), &text("number"));
         }
         return Ok(out);
     }
@@ -55,7 +63,8 @@ pub fn parse_directory(text: &str) -> Result<Vec<Member>, Text> {
         if login.is_empty() || login.contains(char::is_whitespace) {
             return Err(t!(m::DIR_LINE_BAD, i + 1, crate::http::snippet(line, 40)));
         }
-        push(login, parts.next().unwrap_or(""));
+        let name = parts.next().unwrap_or("");
+        push(login, name, parts.next().unwrap_or(""));
     }
     Ok(out)
 }

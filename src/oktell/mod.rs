@@ -57,21 +57,59 @@ fn success(s: &Settings, summary: Text, directory: Text) -> TestResult {
 /// Reads the directory: the script if set (plain, then XML), else the static list, else a clear
 /// error. `test` is the connection summary when `VoipTestConnection` asks.
 async fn directory<H: Host>(s: &Settings, host: &H, test: Option<Text>) -> Result<Json, VoipError> {
-    let ok = s.oktell();
-    let Some(script) = &ok.members_script else {
+    if s.oktell().members_script.is_none() {
         return static_directory(s, test);
-    };
+    }
+    let members = parse_members(&script_directory(s, host).await?)?;
+    Ok(directory_done(s, test, members))
+}
+
+/// The directory script's answer text: `execsvcscriptplain`, else `execsvcscript` (XML).
+async fn script_directory<H: Host>(s: &Settings, host: &H) -> Result<String, VoipError> {
+    let script = s.oktell().members_script.as_deref().unwrap_or_default();
     let mut req = directory_request(s, script);
-    let members = match plain_directory(s, &host::fetch(host, &req).await?)? {
-        Some(members) => members,
+    match plain_directory(s, &host::fetch(host, &req).await?)? {
+        Some(text) => Ok(text),
         None => {
             req.url = req
                 .url
                 .replacen("/execsvcscriptplain?", "/execsvcscript?", 1);
-            xml_directory(s, &host::fetch(host, &req).await?)?
+            xml_directory(s, &host::fetch(host, &req).await?)
         }
-    };
-    Ok(directory_done(s, test, members))
+    }
+}
+
+/// Oktell's users for the caller lookup: the directory's logins and numbers.
+pub struct Users<'a, H: Host> {
+    /// The settings.
+    pub s: &'a Settings,
+    /// The host.
+    pub host: &'a H,
+}
+
+impl<H: Host> crate::crm::Directory for Users<'_, H> {
+    fn staff(&self) -> crate::crm::Boxed<'_, Result<Vec<crate::crm::Staff>, VoipError>> {
+        Box::pin(self.staff_unboxed())
+    }
+}
+
+impl<H: Host> Users<'_, H> {
+    async fn staff_unboxed(&self) -> Result<Vec<crate::crm::Staff>, VoipError> {
+        let text = match &self.s.oktell().members_script {
+            Some(_) => script_directory(self.s, self.host).await?,
+            None => self.s.oktell().members.clone().unwrap_or_default(),
+        };
+        let entries = members::parse_entries(&text)
+            .map_err(|e| VoipError::setting("oktellMembers", t!(m::MEMBERS_UNUSABLE, e)))?;
+        Ok(entries
+            .into_iter()
+            .map(|(member, number)| crate::crm::Staff {
+                id: member.id,
+                email: String::new(),
+                number,
+            })
+            .collect())
+    }
 }
 
 /// The directory from `oktellMembers`, or the error (a note on success when testing).
@@ -136,13 +174,13 @@ fn parse_members(text: &str) -> Result<Vec<Member>, VoipError> {
     members::parse_directory(text).map_err(|e| script_error(t!(m::SCRIPT_UNUSABLE, e)))
 }
 
-/// The members from `execsvcscriptplain`, or `None` when the XML variant should be asked.
-fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<Vec<Member>>, VoipError> {
+/// The directory text from `execsvcscriptplain`, or `None` when the XML variant should be asked.
+fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<String>, VoipError> {
     let r = api::response(s, "execsvcscriptplain", outcome)?;
     match r.status {
         200 if api::is_html(r) => Err(not_oktell(s, "execsvcscriptplain", r)),
         200 if r.body.trim().is_empty() => Ok(None),
-        200 => parse_members(&r.body).map(Some),
+        200 => Ok(Some(r.body.clone())),
         404 | 405 | 501 => Ok(None),
         // A host whose fetch gives no status code: an error may be this build's missing command.
         _ if r.no_status => Ok(None),
@@ -154,8 +192,8 @@ fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<Vec<Member>
     }
 }
 
-/// The members from `execsvcscript`'s `oktellxmlmapper` answer, or why there are none.
-fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<Vec<Member>, VoipError> {
+/// The directory text from `execsvcscript`'s `oktellxmlmapper` answer, or why there is none.
+fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> {
     let r = api::response(s, "execsvcscript", outcome)?;
     if r.status != 200 || api::is_html(r) {
         return Err(if r.status == 404 {
@@ -178,7 +216,7 @@ fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<Vec<Member>, VoipErr
         }
     });
     match value.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) => parse_members(v),
+        Some(v) => Ok(v.to_string()),
         None => Err(script_error(t!(m::SCRIPT_NO_VALUE))),
     }
 }

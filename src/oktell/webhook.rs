@@ -175,6 +175,9 @@ pub enum Start {
     Reply(WebhookResponse, Why),
     /// Map it over the stored state of these chains: [`handle`].
     Read(Pending, Vec<String>),
+    /// A scenario's caller lookup (`lookup=<number>`): answer with the client's name and manager,
+    /// as text (or JSON when `format=json`).
+    Lookup(String, bool),
 }
 
 fn bad(reason: impl Into<String>) -> Start {
@@ -198,6 +201,12 @@ pub async fn run<H: Host>(s: &Settings, req: &WebhookRequest, host: &H) -> Webho
             r.body = crate::error::scrub(&r.body, &s.secrets());
             health::refused(host, s, health::Kind::Unknown, &why).await;
             WebhookResult::reply(r)
+        }
+        Start::Lookup(number, json) => {
+            let number = phone::canonical(&number, &s.country_code);
+            let found = crate::crm::caller(&number, s, host, &super::Users { s, host }).await;
+            health::accepted(host, health::Kind::Scenario).await;
+            WebhookResult::reply(lookup_reply(found, json))
         }
         Start::Read(pending, chains) => {
             let kind = match pending.scenario {
@@ -250,6 +259,10 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
             .map(|(_, v)| v.trim())
     };
     if native.is_none() && field("event").is_none() {
+        if let Some(number) = field("lookup") {
+            let json = field("format").is_some_and(|f| f.eq_ignore_ascii_case("json"));
+            return Start::Lookup(snippet(number, 40), json);
+        }
         if let Some(data) = field("data") {
             native = Some(decode_data(data));
         }
@@ -263,6 +276,18 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
         )),
         None => scenario_start(s, &field),
     }
+}
+
+/// The answer to a scenario's caller lookup: one line `name;login;number` (each empty when unknown;
+/// the name holds no `;` and no line break), or `{"name","login","number"}` as JSON.
+pub fn lookup_reply(found: Option<crate::crm::Found>, json: bool) -> WebhookResponse {
+    let f = found.unwrap_or_default();
+    if json {
+        let v = json!({"name": f.name, "login": f.member, "number": f.number});
+        return WebhookResponse::json(200, &v);
+    }
+    let name = crate::crm::display_name(&f.name, crate::crm::MAX_NAME_CHARS).replace(';', ",");
+    WebhookResponse::text(200, format!("{name};{};{}", f.member, f.number))
 }
 
 /// The refusal of a request without the right secret: missing, or offered and wrong.

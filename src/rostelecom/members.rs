@@ -44,6 +44,23 @@ pub fn from_users_info(answer: &Value) -> Vec<Member> {
     out
 }
 
+/// The users of a checked `users_info` answer for the caller lookup's manager mapping: PIN and
+/// e-mail.
+pub fn staff_from_users_info(answer: &Value) -> Vec<crate::crm::Staff> {
+    let users = answer.get("users").and_then(Value::as_array);
+    users
+        .into_iter()
+        .flatten()
+        .filter_map(|user| {
+            Some(crate::crm::Staff {
+                id: pin_of(user.get("pin"))?,
+                email: text_of(user.get("email")).unwrap_or("").to_string(),
+                number: String::new(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

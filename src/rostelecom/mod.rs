@@ -67,6 +67,24 @@ pub async fn run<H: Host>(op: Op, s: &Settings, host: &H) -> Result<Json, VoipEr
     }
 }
 
+/// The PBX's users for the caller lookup (`users_info`).
+pub struct Users<'a, H: Host> {
+    /// The settings.
+    pub s: &'a Settings,
+    /// The host.
+    pub host: &'a H,
+}
+
+impl<H: Host> crate::crm::Directory for Users<'_, H> {
+    fn staff(&self) -> crate::crm::Boxed<'_, Result<Vec<crate::crm::Staff>, VoipError>> {
+        Box::pin(async move {
+            Ok(members::staff_from_users_info(
+                &ask(self.s, self.host, "users_info").await?,
+            ))
+        })
+    }
+}
+
 /// Sends the signed `method` with an empty body and returns its checked answer.
 async fn ask<H: Host>(s: &Settings, host: &H, method: &str) -> Result<Value, VoipError> {
     let outcome = host::fetch(host, &api::request(s, method, "{}".into())).await?;

@@ -12,9 +12,10 @@
 //!
 //! ## Recognition (by the body: ELMA365 passes no path)
 //! - `session_id` and `state` → `call_events`;
-//! - `from_number` and `request_number`, no `session_id`/`state` → `get_number_info`, answered at
-//!   once with an empty `PIN` (the PBX routes by its own rules) and the name from
-//!   [`lookup_caller`], the plug-in point for a caller-name lookup;
+//! - `from_number` and `request_number`, no `session_id`/`state` → `get_number_info`, answered
+//!   with the caller's name and the manager's PIN from the caller lookup ([`lookup_caller`],
+//!   [`crate::crm`]: a cached answer, or a CRM search within `crmLookupMs`), else empty ones (the
+//!   PBX routes by its own rules); no call state is read or written;
 //! - any other signed JSON object → 200, ignored (a genuine PBX request of a kind we do not use).
 //!
 //! ## `call_events` → ELMA365
@@ -269,12 +270,19 @@ pub struct CallerInfo {
     pub pin: String,
 }
 
-/// The plug-in point for `get_number_info`: a caller name (and PIN) for the caller's canonical
-/// number `from` calling the line `line`. Returns `None` today, so the PBX routes by its own rules.
-/// A lookup that needs data (e.g. a phonebook cached in `Namespace.storage`) can become async and
-/// read it through the host (`host::read`) before replying; keep it fast, the PBX is waiting.
-pub fn lookup_caller(_from: &str, _line: &str, _s: &Settings) -> Option<CallerInfo> {
-    None
+/// The most characters of a name the PBX is given to show on a handset.
+pub const DISPLAY_NAME_CHARS: usize = 32;
+
+/// `get_number_info`'s answer for the caller's canonical number `from`: the client's name and,
+/// when the manager is a user of this PBX, their PIN, found by the caller lookup ([`crate::crm`])
+/// within its budget; `None` leaves naming and routing to the PBX.
+pub async fn lookup_caller<H: Host>(from: &str, s: &Settings, host: &H) -> Option<CallerInfo> {
+    let users = super::Users { s, host };
+    let found = crate::crm::caller(from, s, host, &users).await?;
+    Some(CallerInfo {
+        display_name: crate::crm::display_name(&found.name, DISPLAY_NAME_CHARS),
+        pin: found.member,
+    })
 }
 
 /// The `get_number_info` reply: `result` 0, the display name and PIN (empty = PBX routing).
@@ -401,8 +409,7 @@ pub async fn handle<H: Host>(
     } else if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
         let cc = &s.country_code;
         let from = phone::canonical(&text(&v, "from_number"), cc);
-        let line = phone::canonical(&text(&v, "request_number"), cc);
-        let info = lookup_caller(&from, &line, s);
+        let info = lookup_caller(&from, s, host).await;
         let result = Ok(WebhookResult::reply(number_info_response(info)));
         (result, Kind::NumberInfo)
     } else {
