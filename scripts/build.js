@@ -25,12 +25,10 @@
 //     unless it gives back the core byte for byte; then the script is minified with its types kept
 //     (scripts/minify-ts.js);
 //  7. the ELMA365 module packages pkg/elma365-voip.e365 and pkg/elma365-voip.nowasm.e365 (scripts/e365.js).
-const { execFileSync } = require('child_process');
+const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const zlib = require('zlib');
-const { deflateAsync } = require('@gfx/zopfli');
 const { dropCustomSections, importModules, sections } = require('./wasm-sections');
 const { minify } = require('./minify-ts');
 const { writePackage } = require('./e365');
@@ -39,11 +37,8 @@ const root = path.resolve(__dirname, '..');
 const pkg = path.join(root, 'pkg');
 const PANIC_TEST = process.argv.includes('--panic-test');
 const variant = PANIC_TEST
-  ? { dir: path.join(root, 'target', 'panic-test'), features: ['--no-default-features', '--features', 'panic-test'], pkg: null }
+  ? { dir: path.join(root, 'target', 'panic-test'), features: ['--features', 'panic-test'], pkg: null }
   : { dir: path.join(root, 'target'), features: [], pkg };
-// The caller lookup (cargo feature `lookup`, src/crm.rs) stays out of the shipped core until there is
-// room for it in the 200,000 B budget; ELMA365_VOIP_LOOKUP=1 builds it in (never for pkg/ as committed).
-if (!PANIC_TEST && !process.env.ELMA365_VOIP_LOOKUP) variant.features = ['--no-default-features'];
 const work = path.join(variant.dir, 'wasm-build');
 const moduleScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.module.ts') : path.join(pkg, 'elma365-voip.module.ts');
 const noWasmScript = PANIC_TEST ? path.join(variant.dir, 'elma365-voip.panic-test.nowasm.module.ts') : path.join(pkg, 'elma365-voip.nowasm.module.ts');
@@ -256,18 +251,31 @@ function base93(bytes) {
   return out.join('');
 }
 
-/** Raw DEFLATE of the core by Zopfli (about 9% smaller than zlib -9; any inflater reads it). */
-async function deflate(bytes) {
-  const packed = Buffer.from(await deflateAsync(bytes, { numiterations: 15 }));
-  if (!zlib.inflateRawSync(packed).equals(bytes)) throw new Error('zopfli output does not inflate back to the core');
-  return packed;
+/**
+ * The core as a raw LZMA stream (lc 3, lp 0, pb 0, the properties loader/src/lib.rs is built for), by
+ * liblzma at its strongest preset through Python's standard lzma module: 14% smaller than Zopfli's DEFLATE
+ * (ARCHITECTURE.md, "Loading the core"). The same liblzma gives the same bytes; the round trip is checked here
+ * and the embedded decoder is checked by checkUnpacking.
+ */
+function lzmaPack(bytes) {
+  const py = [
+    'import lzma, sys',
+    'data = sys.stdin.buffer.read()',
+    "f = [{'id': lzma.FILTER_LZMA1, 'preset': 9 | lzma.PRESET_EXTREME, 'lc': 3, 'lp': 0, 'pb': 0, 'dict_size': 1 << 20}]",
+    'packed = lzma.compress(data, format=lzma.FORMAT_RAW, filters=f)',
+    'assert lzma.decompress(packed, format=lzma.FORMAT_RAW, filters=f) == data',
+    'sys.stdout.buffer.write(packed)',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', py], { input: bytes, maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`python3's lzma could not pack the core: ${r.error || r.stderr}`);
+  return r.stdout;
 }
 
 async function bundle(glueFile, wasmFile, unpackerFile, stage0File) {
   const wasm = fs.readFileSync(wasmFile);
   const unpacker = fs.readFileSync(unpackerFile);
   const stage0 = fs.readFileSync(stage0File);
-  const packed = await deflate(wasm);
+  const packed = lzmaPack(wasm);
   const unpackerText = base93(unpacker);
   const packedText = base93(packed);
   const prelude = withoutCommentLines(fs.readFileSync(path.join(root, 'js-glue', 'prelude.ts'), 'utf8'));
@@ -299,9 +307,9 @@ ${glue}
   }
   /* Stage 0 (loader/stage0.wat): a ${stage0.length}-byte wasm that decodes base93. */
   const STAGE0 = [${Array.from(stage0).join(',')}];
-  /* The unpacker (loader/, a puff.c-like raw DEFLATE decoder, ${unpacker.length} bytes of wasm): the first
+  /* The unpacker (loader/, a raw LZMA decoder, ${unpacker.length} bytes of wasm): the first
      ${unpackerText.length} characters of the base93 text below. The rest is the Rust core: ${wasm.length} bytes of
-     wasm, deflated to ${packed.length}. */
+     wasm, packed to ${packed.length} by LZMA. */
   const UNPACKER_CHARS = ${unpackerText.length};
   const UNPACKER_SIZE = ${unpacker.length};
   const PACKED_SIZE = ${packed.length};
@@ -546,7 +554,7 @@ async function main() {
   // Committed with the rest of pkg/, so nothing machine- or time-specific; the toolchain is an input of the bytes.
   const rustc = execFileSync(process.env.RUSTC || 'rustc', ['--version'], { cwd: root, encoding: 'utf8' }).trim();
   if (variant.pkg) fs.writeFileSync(path.join(variant.pkg, 'build-info.json'), `${JSON.stringify({ ...sizes, rustc }, null, 2)}\n`);
-  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, deflated ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B${sizes.e365 ? `, packages ${sizes.e365} B + ${sizes.noWasmE365} B` : ''}`);
+  log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: wasm ${sizes.wasm} B, packed ${sizes.packed} B, unpacker ${sizes.unpacker} B + ${sizes.stage0} B, module script ${sizes.script} B, no-wasm module script ${sizes.noWasmScript} B${sizes.e365 ? `, packages ${sizes.e365} B + ${sizes.noWasmE365} B` : ''}`);
 }
 
 /** The environment for cargo: `flags` plus remaps that make the wasm the same on every machine. Panic

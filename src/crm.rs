@@ -13,14 +13,9 @@
 //!    the PBX user with the user's e-mail, else the one whose number is the user's work phone or
 //!    its extension ([`Directory`]). The mapping is cached per user in [`MAP_SLOTS`] slots.
 //!
-//! Without the cargo feature `lookup` (the shipped module script, for now: size) [`caller`] finds
-//! nobody and [`probe`] says nothing.
-//!
 //! All of it runs under the `crmLookupMs` budget ([`within`]): what is not known when it runs out
 //! is left out. A failure never fails the webhook: it leaves a trace under [`TRACE_KEY`] that
 //! «Проверить соединение» reads ([`probe`]).
-
-#![cfg_attr(not(feature = "lookup"), allow(dead_code, unused_imports))]
 
 use crate::callstore::{fnv, MAX_VALUE_CHARS};
 use crate::error::VoipError;
@@ -520,13 +515,7 @@ pub fn caller<'a, H: Host>(
     host: &'a H,
     dir: &'a dyn Directory,
 ) -> Boxed<'a, Option<Found>> {
-    #[cfg(feature = "lookup")]
-    return Box::pin(caller_unboxed(number, s, host, dir));
-    #[cfg(not(feature = "lookup"))]
-    {
-        let _ = (number, s, host, dir);
-        Box::pin(async { None })
-    }
+    Box::pin(caller_unboxed(number, s, host, dir))
 }
 
 async fn caller_unboxed<H: Host>(
@@ -675,13 +664,7 @@ pub fn probe<'a, H: Host>(
     host: &'a H,
     dir: &'a dyn Directory,
 ) -> Boxed<'a, Result<Option<Text>, VoipError>> {
-    #[cfg(feature = "lookup")]
-    return Box::pin(probe_unboxed(s, host, dir));
-    #[cfg(not(feature = "lookup"))]
-    {
-        let _ = (s, host, dir);
-        Box::pin(async { Ok(None) })
-    }
+    Box::pin(probe_unboxed(s, host, dir))
 }
 
 async fn probe_unboxed<H: Host>(
@@ -690,11 +673,18 @@ async fn probe_unboxed<H: Host>(
     dir: &dyn Directory,
 ) -> Result<Option<Text>, VoipError> {
     let mut reached = Vec::new();
+    let values = forms("+70000000000", "7");
     for app in APPS {
-        if search(host, s, app, &forms("+70000000000", "7"))
-            .await?
-            .is_some()
-        {
+        // Under the same budget as a lookup: a search that hangs must not hang the test.
+        let searched = within(host, s.crm.budget_ms, search(host, s, app, &values))
+            .await
+            .unwrap_or_else(|| {
+                Err(VoipError::setting(
+                    "crmLookupMs",
+                    t!(m::PROBE_BUDGET, s.crm.budget_ms, field(app)),
+                ))
+            })?;
+        if searched.is_some() {
             reached.push(app);
         }
     }

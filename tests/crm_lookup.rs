@@ -17,20 +17,25 @@ const KEY: &str = "00000716ABDA6D4DFF10F82BCBBFC532";
 const HOOK: &str =
     "https://acme.elma365.ru/api/extensions/2f1c0d0e-5b7a-4c43-9a64-0a6f3c1d2e77/script/voip";
 
-/// A CRM of contacts and companies: `(app, id, name, phones, user, deleted)`, and users.
+/// One CRM item: `(app, id, name, phones, user, deleted)`.
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+    &'static str,
+    bool,
+);
+/// The searches asked, as `(app, values)`.
+type Log = Rc<RefCell<Vec<(String, Vec<String>)>>>;
+
+/// A CRM of contacts and companies, and users.
 #[derive(Clone, Default)]
 struct Crm {
-    items: Vec<(
-        &'static str,
-        &'static str,
-        &'static str,
-        Vec<&'static str>,
-        &'static str,
-        bool,
-    )>,
+    items: Vec<Row>,
     users: Vec<Value>,
     /// Every search asked, as `(app, values)`.
-    searches: Rc<RefCell<Vec<(String, Vec<String>)>>>,
+    searches: Log,
     /// Searches never answer.
     hang: bool,
     /// What a search answers instead (an error shape).
@@ -493,4 +498,23 @@ fn an_oktell_scenario_asks_by_number_and_reads_name_login_and_number() {
         &mut storage,
     );
     assert_eq!(status, 403);
+}
+
+#[test]
+fn a_connection_test_does_not_hang_on_a_crm_that_never_answers() {
+    let crm = Crm {
+        hang: true,
+        ..acme()
+    };
+    let r = test_connection(
+        &rt_settings(json!({"crmLookupMs": "300"})),
+        &crm,
+        &mut BTreeMap::new(),
+    );
+    assert_eq!(r["success"], false, "{r}");
+    let why = r["failReason"].as_str().unwrap();
+    assert!(
+        why.contains("crmLookupMs") && why.contains("300 ms") && why.contains("crmContacts"),
+        "{why}"
+    );
 }

@@ -1,12 +1,14 @@
-//! Unpacks the elma365-voip core inside the module script: [`unpack`] inflates the deflated core (raw
-//! DEFLATE, decoded from Z85 by `stage0.wat`) into the core's wasm bytes. The build checks that the
-//! result equals the core byte for byte.
+//! Unpacks the elma365-voip core inside the module script: [`unpack`] decodes the core, packed as a
+//! raw LZMA stream (decoded from base93 by `stage0.wat`), into the core's wasm bytes. The build checks
+//! that the result equals the core byte for byte.
 //!
-//! A small canonical-Huffman inflater after Mark Adler's `puff.c` (RFC 1951: stored, fixed and dynamic
-//! blocks), decoding one bit at a time. It replaces miniz_oxide's decoder, whose table-driven fast paths
-//! made the unpacker 10,823 bytes of wasm; this one is a fraction of that (ARCHITECTURE.md, "Loading the
-//! core"). Its input is the build's own output, checked at build time; damaged input still ends in -1,
-//! never out of bounds: every read and write is checked.
+//! A small LZMA decoder after Igor Pavlov's reference decoder (`LzmaSpec.cpp`, public domain): a range
+//! coder, adaptive bit models, literal, match and repeat-match coding. The stream's properties are
+//! fixed by the build ([`LC`], `lp = 0`, `pb = 0`: a wasm has no useful alignment), the output's
+//! size is known, and the whole output is the dictionary, so the decoder needs no allocator. LZMA
+//! packs the core 14% smaller than Zopfli's DEFLATE (ARCHITECTURE.md, "Loading the core"). Its
+//! input is the build's own output, checked at build time; damaged input still ends in -1, never out
+//! of bounds: every read and write is checked.
 #![no_std]
 
 #[cfg(target_arch = "wasm32")]
@@ -15,261 +17,280 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
-/// The longest Huffman code DEFLATE allows.
-const MAX_BITS: usize = 15;
+/// Literal context bits (`lc`); `lp` and `pb` are 0.
+pub const LC: u32 = 3;
 
-/// The bit reader: least significant bit first.
-struct Input<'a> {
+/// A probability's starting value: one half, in 11 bits.
+const HALF: u16 = 1024;
+
+/// The range decoder over the packed bytes.
+struct Range<'a> {
     data: &'a [u8],
     at: usize,
-    acc: u32,
-    held: u32,
+    range: u32,
+    code: u32,
 }
 
-impl Input<'_> {
-    /// The next `n` bits (at most 16: DEFLATE reads no more at once), or `None` past the end.
-    fn bits(&mut self, n: u32) -> Option<u32> {
-        self.fill();
-        if self.held < n {
-            return None;
+impl Range<'_> {
+    fn byte(&mut self) -> Option<u32> {
+        let b = *self.data.get(self.at)?;
+        self.at += 1;
+        Some(u32::from(b))
+    }
+
+    fn normalize(&mut self) -> Option<()> {
+        if self.range < 1 << 24 {
+            self.range <<= 8;
+            self.code = (self.code << 8) | self.byte()?;
         }
-        let v = self.acc & ((1u32 << n) - 1);
-        self.acc >>= n;
-        self.held -= n;
+        Some(())
+    }
+
+    /// One bit under the adaptive probability `p`, which it updates.
+    fn bit(&mut self, p: &mut u16) -> Option<u32> {
+        let bound = (self.range >> 11) * u32::from(*p);
+        let bit = if self.code < bound {
+            self.range = bound;
+            *p += (2048 - *p) >> 5;
+            0
+        } else {
+            self.range -= bound;
+            self.code -= bound;
+            *p -= *p >> 5;
+            1
+        };
+        self.normalize()?;
+        Some(bit)
+    }
+
+    /// `n` bits at probability one half, most significant first.
+    fn direct(&mut self, n: u32) -> Option<u32> {
+        let mut v = 0;
+        for _ in 0..n {
+            self.range >>= 1;
+            let bit = u32::from(self.code >= self.range);
+            if bit == 1 {
+                self.code -= self.range;
+            }
+            v = (v << 1) | bit;
+            self.normalize()?;
+        }
         Some(v)
     }
 
-    /// Loads whole bytes while at least one more fits (at the end of the data, fewer).
-    fn fill(&mut self) {
-        while self.held <= 24 {
-            let Some(&b) = self.data.get(self.at) else {
-                return;
-            };
-            self.at += 1;
-            self.acc |= u32::from(b) << self.held;
-            self.held += 8;
+    /// `n` bits through the bit tree `probs` (at least `1 << n` of them), most significant first.
+    fn tree(&mut self, probs: &mut [u16], n: u32) -> Option<u32> {
+        let mut m = 1usize;
+        for _ in 0..n {
+            m = (m << 1) | self.bit(probs.get_mut(m)?)? as usize;
         }
+        Some(m as u32 - (1 << n))
+    }
+
+    /// `n` bits through the bit tree `probs`, least significant first.
+    fn reverse(&mut self, probs: &mut [u16], n: u32) -> Option<u32> {
+        let mut m = 1usize;
+        let mut v = 0;
+        for i in 0..n {
+            let bit = self.bit(probs.get_mut(m)?)?;
+            m = (m << 1) | bit as usize;
+            v |= bit << i;
+        }
+        Some(v)
     }
 }
 
-/// A canonical Huffman code: how many codes of each length, and the symbols in code order.
-struct Huffman {
-    count: [u16; MAX_BITS + 1],
-    symbol: [u16; 288],
+/// A match length's coder (one position state, since `pb` is 0).
+#[repr(C)]
+struct Len {
+    choice: u16,
+    choice2: u16,
+    low: [u16; 8],
+    mid: [u16; 8],
+    high: [u16; 256],
 }
 
-impl Huffman {
-    /// The code for these code lengths (one per symbol, 0 = unused).
-    fn new(lengths: &[u8]) -> Option<Huffman> {
-        let mut h = Huffman {
-            count: [0; MAX_BITS + 1],
-            symbol: [0; 288],
-        };
-        for &l in lengths {
-            *h.count.get_mut(usize::from(l))? += 1;
-        }
-        let mut offset = [0u16; MAX_BITS + 2];
-        for len in 1..=MAX_BITS {
-            offset[len + 1] = offset[len] + h.count[len];
-        }
-        for (sym, &l) in lengths.iter().enumerate() {
-            if l != 0 {
-                let slot = offset.get_mut(usize::from(l))?;
-                *h.symbol.get_mut(usize::from(*slot))? = sym as u16;
-                *slot += 1;
-            }
-        }
-        Some(h)
-    }
+impl Len {
+    const ZERO: Len = Len {
+        choice: 0,
+        choice2: 0,
+        low: [0; 8],
+        mid: [0; 8],
+        high: [0; 256],
+    };
 
-    fn decode(&self, input: &mut Input) -> Option<usize> {
-        // A code is at most 15 bits: load them at once, then take them one by one from the accumulator.
-        input.fill();
-        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
-        for len in 1..=MAX_BITS {
-            if input.held == 0 {
-                return None;
-            }
-            code |= (input.acc & 1) as i32;
-            input.acc >>= 1;
-            input.held -= 1;
-            let count = i32::from(self.count[len]);
-            if code - count < first {
-                return self
-                    .symbol
-                    .get((index + code - first) as usize)
-                    .map(|&s| usize::from(s));
-            }
-            index += count;
-            first = (first + count) << 1;
-            code <<= 1;
-        }
-        None
-    }
-}
-
-const LEN_BASE: [u16; 29] = [
-    3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-    163, 195, 227, 258,
-];
-const LEN_EXTRA: [u8; 29] = [
-    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
-];
-const DIST_BASE: [u16; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537,
-    2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA: [u8; 30] = [
-    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
-    13,
-];
-/// The order in which a dynamic block sends its code-length code lengths.
-const ORDER: [u8; 19] = [
-    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
-];
-
-/// The inflater's output: a buffer it writes from the start.
-struct Output<'a> {
-    data: &'a mut [u8],
-    len: usize,
-}
-
-impl Output<'_> {
-    fn push(&mut self, b: u8) -> Option<()> {
-        *self.data.get_mut(self.len)? = b;
-        self.len += 1;
-        Some(())
-    }
-}
-
-/// One block's symbols until its end code.
-fn codes(input: &mut Input, out: &mut Output, lit: &Huffman, dist: &Huffman) -> Option<()> {
-    loop {
-        let sym = lit.decode(input)?;
-        if sym < 256 {
-            out.push(sym as u8)?;
-        } else if sym == 256 {
-            return Some(());
+    /// A length, less the minimum of 2.
+    fn decode(&mut self, rc: &mut Range) -> Option<usize> {
+        Some(if rc.bit(&mut self.choice)? == 0 {
+            rc.tree(&mut self.low, 3)? as usize
+        } else if rc.bit(&mut self.choice2)? == 0 {
+            8 + rc.tree(&mut self.mid, 3)? as usize
         } else {
-            let i = sym - 257;
-            let len =
-                usize::from(*LEN_BASE.get(i)?) + input.bits(u32::from(LEN_EXTRA[i]))? as usize;
-            let d = dist.decode(input)?;
-            let back =
-                usize::from(*DIST_BASE.get(d)?) + input.bits(u32::from(DIST_EXTRA[d]))? as usize;
-            let from = out.len.checked_sub(back)?;
-            for k in 0..len {
-                let b = *out.data.get(from + k)?;
-                out.push(b)?;
-            }
-        }
+            16 + rc.tree(&mut self.high, 8)? as usize
+        })
     }
 }
 
-/// A dynamic block's two codes.
-fn dynamic(input: &mut Input) -> Option<(Huffman, Huffman)> {
-    let nlen = input.bits(5)? as usize + 257;
-    let ndist = input.bits(5)? as usize + 1;
-    let ncode = input.bits(4)? as usize + 4;
-    if nlen > 286 || ndist > 30 {
-        return None;
-    }
-    let mut lengths = [0u8; 320];
-    for &o in &ORDER[..ncode] {
-        lengths[usize::from(o)] = input.bits(3)? as u8;
-    }
-    let lencode = Huffman::new(&lengths[..19])?;
-    let mut i = 0;
-    while i < nlen + ndist {
-        let sym = lencode.decode(input)?;
-        let (value, times) = match sym {
-            0..=15 => (sym as u8, 1),
-            16 => (
-                *lengths.get(i.checked_sub(1)?)?,
-                3 + input.bits(2)? as usize,
-            ),
-            17 => (0, 3 + input.bits(3)? as usize),
-            _ => (0, 11 + input.bits(7)? as usize),
-        };
-        for _ in 0..times {
-            *lengths.get_mut(i)? = value;
-            i += 1;
-        }
-        if i > nlen + ndist {
-            return None;
-        }
-    }
-    Some((
-        Huffman::new(&lengths[..nlen])?,
-        Huffman::new(&lengths[nlen..nlen + ndist])?,
-    ))
+/// Every adaptive probability of the stream: `u16`s only, so that it can be filled as one slice.
+#[repr(C)]
+struct Model {
+    literal: [u16; 0x300 << LC],
+    is_match: [u16; 12],
+    is_rep: [u16; 12],
+    is_rep0: [u16; 12],
+    is_rep1: [u16; 12],
+    is_rep2: [u16; 12],
+    is_rep0_long: [u16; 12],
+    slot: [[u16; 64]; 4],
+    special: [u16; 115],
+    align: [u16; 16],
+    len: Len,
+    rep_len: Len,
 }
 
-/// The fixed block's two codes.
-fn fixed() -> Option<(Huffman, Huffman)> {
-    let mut lengths = [0u8; 288];
-    for (i, l) in lengths.iter_mut().enumerate() {
-        *l = match i {
-            0..=143 => 8,
-            144..=255 => 9,
-            256..=279 => 7,
-            _ => 8,
-        };
-    }
-    Some((Huffman::new(&lengths)?, Huffman::new(&[5u8; 30])?))
-}
-
-/// Inflates raw DEFLATE `data` into `out`; the number of bytes written.
-fn inflate(data: &[u8], out: &mut [u8]) -> Option<usize> {
-    let mut input = Input {
+/// Decodes the raw LZMA `data` into all of `out`; `None` when the data is damaged or ends early.
+fn decode(data: &[u8], out: &mut [u8], m: &mut Model) -> Option<()> {
+    let mut rc = Range {
         data,
         at: 0,
-        acc: 0,
-        held: 0,
+        range: u32::MAX,
+        code: 0,
     };
-    let mut out = Output { data: out, len: 0 };
-    loop {
-        let last = input.bits(1)?;
-        match input.bits(2)? {
-            0 => {
-                // Stored: the rest of this byte is dropped (whole bytes already loaded stay); LEN, its
-                // complement, then the bytes.
-                let partial = input.held % 8;
-                input.acc >>= partial;
-                input.held -= partial;
-                let len = input.bits(16)?;
-                if input.bits(16)? != !len & 0xffff {
-                    return None;
+    if rc.byte()? != 0 {
+        return None;
+    }
+    for _ in 0..4 {
+        rc.code = (rc.code << 8) | rc.byte()?;
+    }
+    let (mut state, mut rep) = (0usize, [0usize; 4]);
+    let mut pos = 0usize;
+    while pos < out.len() {
+        if rc.bit(m.is_match.get_mut(state)?)? == 0 {
+            let prev = if pos > 0 { out[pos - 1] } else { 0 };
+            let base = 0x300 * (usize::from(prev) >> (8 - LC));
+            let probs = m.literal.get_mut(base..base + 0x300)?;
+            let mut sym = 1usize;
+            if state >= 7 {
+                // After a match: the byte at the match distance steers the first bits.
+                let mut matched = usize::from(*out.get(pos.checked_sub(rep[0] + 1)?)?);
+                while sym < 0x100 {
+                    let mbit = (matched >> 7) & 1;
+                    matched <<= 1;
+                    let bit = rc.bit(probs.get_mut(((1 + mbit) << 8) + sym)?)? as usize;
+                    sym = (sym << 1) | bit;
+                    if mbit != bit {
+                        break;
+                    }
                 }
-                for _ in 0..len {
-                    let b = input.bits(8)? as u8;
-                    out.push(b)?;
-                }
             }
-            1 => {
-                let (lit, dist) = fixed()?;
-                codes(&mut input, &mut out, &lit, &dist)?;
+            while sym < 0x100 {
+                sym = (sym << 1) | rc.bit(probs.get_mut(sym)?)? as usize;
             }
-            2 => {
-                let (lit, dist) = dynamic(&mut input)?;
-                codes(&mut input, &mut out, &lit, &dist)?;
-            }
-            _ => return None,
+            out[pos] = sym as u8;
+            pos += 1;
+            state = if state < 4 {
+                0
+            } else if state < 10 {
+                state - 3
+            } else {
+                state - 6
+            };
+            continue;
         }
-        if last == 1 {
-            return Some(out.len);
+        let len;
+        if rc.bit(m.is_rep.get_mut(state)?)? == 1 {
+            if rc.bit(m.is_rep0.get_mut(state)?)? == 0 {
+                if rc.bit(m.is_rep0_long.get_mut(state)?)? == 0 {
+                    // A single byte from the last distance.
+                    state = if state < 7 { 9 } else { 11 };
+                    out[pos] = *out.get(pos.checked_sub(rep[0] + 1)?)?;
+                    pos += 1;
+                    continue;
+                }
+            } else {
+                let d = if rc.bit(m.is_rep1.get_mut(state)?)? == 0 {
+                    rep[1]
+                } else if rc.bit(m.is_rep2.get_mut(state)?)? == 0 {
+                    let d = rep[2];
+                    rep[2] = rep[1];
+                    d
+                } else {
+                    let d = rep[3];
+                    rep[3] = rep[2];
+                    rep[2] = rep[1];
+                    d
+                };
+                rep[1] = rep[0];
+                rep[0] = d;
+            }
+            len = m.rep_len.decode(&mut rc)?;
+            state = if state < 7 { 8 } else { 11 };
+        } else {
+            rep[3] = rep[2];
+            rep[2] = rep[1];
+            rep[1] = rep[0];
+            len = m.len.decode(&mut rc)?;
+            state = if state < 7 { 7 } else { 10 };
+            let slot = rc.tree(m.slot.get_mut(len.min(3))?, 6)? as usize;
+            let dist = if slot < 4 {
+                slot
+            } else {
+                let n = (slot >> 1) as u32 - 1;
+                let base = (2 | (slot & 1)) << n;
+                if slot < 14 {
+                    base + rc.reverse(m.special.get_mut(base - slot..)?, n)? as usize
+                } else {
+                    base + ((rc.direct(n - 4)? as usize) << 4)
+                        + rc.reverse(&mut m.align, 4)? as usize
+                }
+            };
+            if dist == u32::MAX as usize {
+                // The end marker.
+                return None;
+            }
+            rep[0] = dist;
+        }
+        let from = pos.checked_sub(rep[0] + 1)?;
+        for i in 0..len + 2 {
+            if pos >= out.len() {
+                return None;
+            }
+            out[pos] = out[from + i];
+            pos += 1;
         }
     }
+    Some(())
 }
 
-/// Inflates the `len` bytes of raw DEFLATE at `src` into the `cap` bytes at `dst`. Returns the number
-/// of bytes written, or -1 if the stream is damaged or does not fit.
+/// The model, in static memory (13 KB: too much for the stack of a tiny module), zeroed so that it
+/// takes no bytes in the wasm; [`unpack`] sets every probability to one half before decoding.
+static mut MODEL: Model = Model {
+    literal: [0; 0x300 << LC],
+    is_match: [0; 12],
+    is_rep: [0; 12],
+    is_rep0: [0; 12],
+    is_rep1: [0; 12],
+    is_rep2: [0; 12],
+    is_rep0_long: [0; 12],
+    slot: [[0; 64]; 4],
+    special: [0; 115],
+    align: [0; 16],
+    len: Len::ZERO,
+    rep_len: Len::ZERO,
+};
+
+/// Decodes the `len` bytes of raw LZMA at `src` into exactly the `cap` bytes at `dst`. Returns `cap`,
+/// or -1 if the stream is damaged or does not fill the output.
 ///
 /// # Safety
-/// `src..src+len` and `dst..dst+cap` must be valid, disjoint regions of this module's memory.
+/// `src..src+len` and `dst..dst+cap` must be valid, disjoint regions of this module's memory, apart
+/// from its statics.
 #[no_mangle]
 pub unsafe extern "C" fn unpack(src: *const u8, len: usize, dst: *mut u8, cap: usize) -> isize {
     let input = core::slice::from_raw_parts(src, len);
     let output = core::slice::from_raw_parts_mut(dst, cap);
-    inflate(input, output).map_or(-1, |n| n as isize)
+    let model = core::ptr::addr_of_mut!(MODEL);
+    let size = core::mem::size_of::<Model>() / 2;
+    core::slice::from_raw_parts_mut(model.cast::<u16>(), size).fill(HALF);
+    decode(input, output, &mut *model).map_or(-1, |()| cap as isize)
 }

@@ -33,6 +33,9 @@ catalogue! {
     BUDGET:
         "was exceeded: the caller lookup took longer than {0} ms, so the PBX was answered without what was still unknown. Check that ELMA365's searches are fast, or raise it",
         "превышено: поиск звонящего занял больше {0} мс, и АТС получила ответ без того, что ещё не было известно. Проверьте скорость поиска в ELMA365 или увеличьте значение";
+    PROBE_BUDGET:
+        "was exceeded: a probe search of {1} took longer than {0} ms, so calls would be answered without the caller's name. Check that ELMA365's searches are fast, or raise it",
+        "превышено: пробный поиск в {1} занял больше {0} мс, и на звонки модуль отвечал бы без имени звонящего. Проверьте скорость поиска в ELMA365 или увеличьте значение";
     NO_APPS:
         "no CRM app (neither {0} nor {1} is bound to an app)",
         "ни одного приложения CRM (ни {0}, ни {1} не привязано к приложению)";
