@@ -26,7 +26,8 @@
 //  3. module script size in bytes, against the 200,000 B budget (and the reference's size for the ratio).
 //  4. in flight: the warm webhook with 500 other calls started (`new`) and not ended in storage, divided by the
 //     same with no other call. Target ≤ 1.2× for the product; the reference's is shown for comparison.
-// Also reported: the loading phases of the product's first load, and cold starts again in fresh vm contexts of
+// Also reported: the caller lookup (childLookup: get_number_info from the cache against a webhook with no call
+// state, target ≤ 1.5×; and with a CRM whose search answers in 50 ms, the module's own cost beside it), the loading phases of the product's first load, and cold starts again in fresh vm contexts of
 // one process (a long-running host that re-evaluates the script). Results are printed as tables and written to
 // test-artifacts/bench.json (bench-quick.json for --quick).
 const { execFileSync } = require('child_process');
@@ -266,6 +267,61 @@ async function childWarm() {
   return res;
 }
 
+/** A signed Rostelecom webhook request with this body (the bench's settings' key). */
+function signed(body) {
+  const sign = crypto.createHash('sha256').update(CLIENT_ID + body + SIGN_KEY).digest('hex');
+  return { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Client-ID': CLIENT_ID, 'X-Client-Sign': sign }, body, query: {} };
+}
+
+/**
+ * Child: the caller lookup (the product only; the reference has none), against the ELMA365 CRM emulator
+ * (tests/emulators/elma365.js) as the module's App fields. Three warm webhooks, each checked:
+ *  - a signed request that needs no call state (a JSON object the module answers and ignores), the yardstick;
+ *  - get_number_info for a known caller answered from the cache (one storage read, no search). Target ≤ 1.5×;
+ *  - get_number_info for a caller not in the cache, with a CRM whose search answers in 50 ms: the whole answer,
+ *    and the module's own cost beside the 50 ms.
+ */
+async function childLookup() {
+  const { makeCrm } = require('../tests/emulators/elma365');
+  const crm = makeCrm();
+  const calls = COUNTS.calls >> 2 || 1;
+  crm.addContact({ name: 'Иванов Иван Петрович', phones: ['+7 (495) 956-11-11'] });
+  for (let i = 0; i < calls; i++) crm.addContact({ name: `Клиент ${i}`, phones: [`8 (916) 000-${String(i).padStart(4, '0').slice(0, 2)}-${String(i).padStart(4, '0').slice(2)}`] });
+  const mod = load('product', { fields: crm.fields });
+  const info = (digits) => signed(JSON.stringify({ domain: 'bench', from_number: digits, request_number: '74992222222' }));
+  const answer = async (req, name) => {
+    const t = now();
+    const result = await mod.fns.VoipParseWebhookRequest(req);
+    const ms = now() - t;
+    const r = result && result.response;
+    const status = r ? (r._status !== undefined ? r._status : r.status) : 'none';
+    const body = r ? String(r._body !== undefined ? r._body : r.body !== undefined ? r.body : r._content || '') : '';
+    if (status !== 200 || (name !== undefined && !body.includes(name))) throw new Error(`bench: lookup answered ${status} ${body}, expected ${name}`);
+    return ms;
+  };
+  const stateless = [];
+  const cached = [];
+  const ignored = signed(JSON.stringify({ domain: 'bench', nothing: 'to do' }));
+  await answer(info('74959561111'), 'Иванов Иван Петрович'); // searched once, then cached
+  for (let c = 0; c < COUNTS.warmUpCalls + COUNTS.calls; c++) {
+    const a = await answer(ignored);
+    const b = await answer(info('74959561111'), 'Иванов Иван Петрович');
+    if (c >= COUNTS.warmUpCalls) {
+      stateless.push(a * 1000);
+      cached.push(b * 1000);
+    }
+  }
+  const searchedBefore = crm.searches.length;
+  crm.behaviour.delayMs = 50;
+  const slow = [];
+  for (let i = 0; i < calls; i++) {
+    const d = String(i).padStart(4, '0');
+    slow.push(await answer(info(`7916000${d}`), `Клиент ${i}`));
+  }
+  if (crm.searches.length !== searchedBefore + calls) throw new Error(`bench: ${crm.searches.length - searchedBefore} searches for ${calls} new callers`);
+  return { statelessUs: stats(stateless), cachedUs: stats(cached), crm50Ms: stats(slow), searchMs: 50 };
+}
+
 function runChild(node, kind, extra = []) {
   const out = execFileSync(node, [__filename, `--child=${kind}`, ...extra].concat(QUICK ? ['--quick'] : []), {
     cwd: root,
@@ -288,6 +344,7 @@ function measure(node) {
     first,
     again: runChild(node, 'again'),
     warm: runChild(node, 'warm'),
+    lookup: runChild(node, 'lookup'),
   };
 }
 
@@ -366,6 +423,16 @@ function report(result) {
   }
   lines.push(...table(head, detail));
   lines.push('');
+  lines.push('caller lookup (product only, warm; the CRM is tests/emulators/elma365.js):');
+  const lk = (r) => result.runtimes[r].lookup;
+  lines.push(...table(['', ...runtimes.map(rt)], [
+    ['a signed webhook that needs no call state', ...runtimes.map((r) => us(lk(r).statelessUs))],
+    ['get_number_info answered from the cache', ...runtimes.map((r) => us(lk(r).cachedUs))],
+    ['  ratio to the webhook with no state (target ≤ 1.5×)', ...runtimes.map((r) => `${f2(lk(r).cachedUs.median / lk(r).statelessUs.median)}×`)],
+    [`get_number_info, CRM search answering in ${lk(runtimes[0]).searchMs} ms`, ...runtimes.map((r) => ms(lk(r).crm50Ms))],
+    ['  the module\'s own cost beside the search', ...runtimes.map((r) => `${f1(lk(r).crm50Ms.median - lk(r).searchMs)} ms`)],
+  ]));
+  lines.push('');
   lines.push(`product wasm ${grouped(s.wasm)} B raw, ${grouped(s.packed)} B compressed, inside the module script`);
   const c = result.counts;
   lines.push(`(medians of ${c.coldLoads} fresh processes per module, ${c.loads} vm loads, ${c.calls} calls of 3 timed webhooks after ${c.warmUpCalls} untimed; ${c.others} other calls in flight${result.quick ? '; --quick: too few samples to mean anything' : ''})`);
@@ -375,7 +442,7 @@ function report(result) {
 async function main() {
   if (args.includes('--load')) return require('./load').main(args);
   if (CHILD) {
-    const fn = { cold: childCold, again: childAgain, warm: childWarm }[CHILD];
+    const fn = { cold: childCold, again: childAgain, warm: childWarm, lookup: childLookup }[CHILD];
     process.stdout.write(JSON.stringify(await fn()));
     return;
   }
