@@ -220,12 +220,13 @@ async fn search<H: Host>(
     s: &Settings,
     app: &'static str,
     values: &[String],
+    user: Option<&str>,
 ) -> Result<Option<Vec<Item>>, VoipError> {
     let mut request = json!({
         "op": "search", "app": app, "phone": s.crm.phone_field, "values": values, "size": SEARCH_SIZE,
     });
-    if let Some(r) = &s.crm.responsible_field {
-        request["user"] = r.as_str().into();
+    if let Some(r) = user {
+        request["user"] = r.into();
     }
     let answer = ask(host, &request).await?;
     if answer.get("unbound").is_some() {
@@ -237,7 +238,7 @@ async fn search<H: Host>(
             "notApp" => VoipError::setting(app, t!(m::NOT_APP, detail)),
             "noField" => {
                 let name = text_of(&answer, "field");
-                let setting = if Some(&name) == s.crm.responsible_field.as_ref() {
+                let setting = if Some(name.as_str()) == user {
                     "crmResponsibleField"
                 } else {
                     "crmPhoneField"
@@ -610,8 +611,22 @@ async fn resolve<H: Host>(
     let mut problem = None;
     let mut hit = None;
     let mut searched = false;
+    let mut user = s.crm.responsible_field.as_deref();
     for app in APPS {
-        match search(host, s, app, &values).await {
+        let mut result = search(host, s, app, &values, user).await;
+        if let Err(
+            e @ VoipError::Setting {
+                code: "crmResponsibleField",
+                ..
+            },
+        ) = result
+        {
+            // The caller can still be named without their manager: search again without the field.
+            problem = problem.or(Some(e));
+            user = None;
+            result = search(host, s, app, &values, None).await;
+        }
+        match result {
             Ok(Some(items)) => {
                 searched = true;
                 hit = pick(items, number, &s.country_code);
@@ -676,14 +691,18 @@ async fn probe_unboxed<H: Host>(
     let values = forms("+70000000000", "7");
     for app in APPS {
         // Under the same budget as a lookup: a search that hangs must not hang the test.
-        let searched = within(host, s.crm.budget_ms, search(host, s, app, &values))
-            .await
-            .unwrap_or_else(|| {
-                Err(VoipError::setting(
-                    "crmLookupMs",
-                    t!(m::PROBE_BUDGET, s.crm.budget_ms, field(app)),
-                ))
-            })?;
+        let searched = within(
+            host,
+            s.crm.budget_ms,
+            search(host, s, app, &values, s.crm.responsible_field.as_deref()),
+        )
+        .await
+        .unwrap_or_else(|| {
+            Err(VoipError::setting(
+                "crmLookupMs",
+                t!(m::PROBE_BUDGET, s.crm.budget_ms, field(app)),
+            ))
+        })?;
         if searched.is_some() {
             reached.push(app);
         }

@@ -40,6 +40,8 @@ struct Crm {
     hang: bool,
     /// What a search answers instead (an error shape).
     answer: Option<Value>,
+    /// The apps have no responsible-user field: a search that names one fails.
+    no_user_field: bool,
 }
 
 impl Crm {
@@ -63,6 +65,9 @@ impl Crm {
         if let Some(a) = &self.answer {
             return Some(a.clone());
         }
+        if self.no_user_field && q.get("user").is_some() {
+            return Some(json!({"error": "noField", "field": q["user"]}));
+        }
         let items: Vec<Value> = self
             .items
             .iter()
@@ -72,6 +77,7 @@ impl Crm {
                     .users
                     .iter()
                     .position(|u| u["id"] == i.4)
+                    .filter(|_| q.get("user").is_some())
                     .map(|n| format!("u{n}"));
                 json!({"id": i.1, "name": i.2, "phones": i.3, "deleted": i.5, "user": user})
             })
@@ -516,5 +522,30 @@ fn a_connection_test_does_not_hang_on_a_crm_that_never_answers() {
     assert!(
         why.contains("crmLookupMs") && why.contains("300 ms") && why.contains("crmContacts"),
         "{why}"
+    );
+}
+
+#[test]
+fn a_responsible_field_the_apps_lack_still_lets_the_caller_be_named() {
+    let s = rt_settings(json!({}));
+    let mut storage = BTreeMap::new();
+    let crm = Crm {
+        no_user_field: true,
+        ..acme()
+    };
+    let (reply, _) = number_info(&s, &mut storage, &crm, "74959561111", |_| unreachable!());
+    assert_eq!(
+        (reply["displayName"].as_str(), reply["PIN"].as_str()),
+        (Some("Иванов Иван"), Some(""))
+    );
+    let trace = &storage["voip:crm"];
+    assert!(
+        trace.contains("crmResponsibleField") && trace.contains("_responsible"),
+        "{trace}"
+    );
+    assert_eq!(
+        crm.searches.borrow().len(),
+        2,
+        "once with the field, once without"
     );
 }
