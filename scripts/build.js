@@ -17,10 +17,10 @@
 //     optimise for size, then GATE: re-validate with --mvp-features --enable-mutable-globals
 //     --enable-sign-ext, which fails the build if anything V8 8.4 cannot load slipped in; the module scripts'
 //     core then gets one-letter import/export names (shortNames; the glue follows, withShortNames);
-//  5. the unpacker: loader/ (a small no_std raw DEFLATE decoder after puff.c) built, lowered and gated the same way,
+//  5. the unpacker: loader/ (a small no_std raw LZMA decoder after LzmaSpec) built, lowered and gated the same way,
 //     and stage 0 (loader/stage0.wat, a base93 decoder) assembled by wasm-opt;
 //  6. bundle: polyfills + the glue (its URL/fetch loading path removed) + stage 0 (a byte array) + one
-//     base93 text holding the unpacker and the core (raw DEFLATE by Zopfli) + js-glue/shim.ts into
+//     base93 text holding the unpacker and the core (raw LZMA by Python's lzma, liblzma -9e) + js-glue/shim.ts into
 //     pkg/elma365-voip.module.ts; the build runs the script's own unpacking code on that text and fails
 //     unless it gives back the core byte for byte; then the script is minified with its types kept
 //     (scripts/minify-ts.js);
