@@ -3,7 +3,8 @@
  * `npm start`: a local ELMA365 look-alike for the module. It loads the very module script that ships
  * (pkg/elma365-voip.module.ts) in the vm host the tests use (tests/harness/host.js), starts the two PBX
  * emulators (tests/emulators/), and serves a page (sandbox/public/) with the telephony settings form,
- * the buttons ELMA365 has, click-to-call, simulated incoming calls and a live log of every webhook.
+ * the buttons ELMA365 has, click-to-call, simulated incoming calls, ELMA365's CRM contacts (tests/emulators/
+ * elma365.js, handed to the module as its App settings fields) with the caller lookup, and a live log of every webhook.
  *
  *   node sandbox/server.js [--port 3650] [--host 127.0.0.1] [--public-url https://x.example] [--settings file.json]
  *                          [--gap-ms 700]
@@ -17,6 +18,11 @@
  *   POST /api/call-link {id}        VoipGetCallLink(the `call` of the record in log entry <id>)
  *   POST /api/simulate {settings, scenario, member, client}   the emulated PBX plays a call
  *   POST /api/emulator {oktellEvents}   how the emulated Oktell reports calls: 'crm' | 'scenario'
+ *   GET  /api/crm                   ELMA365's CRM as the module sees it: {users, contacts} (also in /api/state)
+ *   POST /api/crm/contacts {name, phone, responsible}   «Контакты»: add a client (responsible: a user id or '')
+ *   POST /api/crm/contacts/delete {id}                   ... delete one (ELMA365 marks it deleted: __deletedAt)
+ *   POST /api/crm/ring {settings, number}   who is calling: Rostelecom's signed get_number_info, or an Oktell
+ *                                   scenario's lookup=<number>, sent to the module's webhook; answers what it said
  *   GET  /api/log                   Server-Sent Events: every log entry (backlog first)
  *   POST /api/log/clear
  *   *    /api/extensions/voip/webhook[/...]   the module's webhook (VoipParseWebhookRequest)
@@ -27,8 +33,10 @@ const fs = require('fs');
 const http = require('http');
 const path = require('path');
 const { loadModule, webhookHandler, makeEnums, MODULE_TS } = require('../tests/harness/host');
-const { startOktell } = require('../tests/emulators/oktell');
+const { startOktell, DEFAULT_USERS: OKTELL_DEFAULT_USERS } = require('../tests/emulators/oktell');
 const { startRostelecom, TEST_CLIENT_ID, TEST_SIGN_KEY } = require('../tests/emulators/rostelecom');
+const { makeCrm } = require('../tests/emulators/elma365');
+const { httpRequest } = require('../tests/emulators/common');
 
 const PUBLIC = path.join(__dirname, 'public');
 const STATIC = { '/': ['index.html', 'text/html'], '/app.js': ['app.js', 'text/javascript'], '/style.css': ['style.css', 'text/css'] };
@@ -51,6 +59,26 @@ const HOOK_NO_KEY = 'voip:hook:no';
 const HOOK_URL_KEY = 'voip:webhookUrl';
 /** What the module writes for a removed value (js-glue/shim.ts): it reads back as absent. */
 const TOMBSTONE = '(deleted)';
+/**
+ * The ELMA365 users of the sandbox's company: the responsible managers of its CRM clients. The emulated
+ * Rostelecom PBX has the same people (PINs 101, 102, the same e-mails: the module maps a manager by e-mail), and
+ * so has the emulated Oktell (OKTELL_USERS: logins with the same numbers, mapped by the work phone's extension).
+ */
+const ELMA_USERS = [
+  { id: '5d1c9a0e-2f7b-4c31-9e4a-0b6f1d2c3a41', name: 'Петрова Анна', email: 'petrova@example.ru', workPhone: { tel: '+7 (499) 222-22-22', ext: '102' } },
+  { id: '8a2e4b17-6c3d-4f58-a1b9-7e0c5d4f2b63', name: 'Иванов Иван', email: 'ivanov@example.ru', workPhone: { tel: '+7 (499) 222-22-22', ext: '101' } },
+];
+/** The CRM's contacts when the sandbox starts (responsible by e-mail). */
+const SEED_CONTACTS = [{ name: 'ООО «Ромашка»', phones: ['+7 495 223-44-55'], responsible: 'ivanov@example.ru' }];
+/** The emulated Oktell's directory: the emulator's users, numbered like the ELMA365 users' extensions. */
+const OKTELL_USERS = [['ivanov', 'Иванов Иван', '101'], ['petrova', 'Петрова Анна', '102'], ['airato', 'Айрат Оразов', '103'], ['sidorov', 'Сидоров Пётр', '']]
+  .map(([login, name, number]) => Object.assign({}, OKTELL_DEFAULT_USERS.find((u) => u.login === login), { login, name, number }));
+/**
+ * The module's caches of the caller lookup (src/crm.rs): answers per number `crm:n:<provider>:<n>`, managers' PBX
+ * members per user `crm:u:<provider>:<n>`. The sandbox drops them on a CRM edit, so that a client just added is
+ * found at once (ELMA365 itself does not: an unknown number is remembered for 3 minutes).
+ */
+const LOOKUP_CACHE = /^crm:[nu]:(rt|ok):\d+$/;
 
 function parseArgs(argv, env) {
   const opt = {
@@ -143,7 +171,7 @@ async function startSandbox(options = {}) {
   const opt = Object.assign(parseArgs([], {}), options);
   // Recordings play from a credential-free playback path, the way README's «Oktell: recordings» tells
   // admins to expose them (Oktell's own download commands need the Web-API account).
-  const okt = await startOktell({ auth: Object.assign({ mode: 'basic' }, OKTELL_ACCOUNT), playbackPath: '/play/' });
+  const okt = await startOktell({ auth: Object.assign({ mode: 'basic' }, OKTELL_ACCOUNT), playbackPath: '/play/', users: OKTELL_USERS });
   const rt = await startRostelecom({});
   const schema = JSON.parse(require('../pkg/elma365_voip.js').settingsSchema());
   const enumNames = {};
@@ -160,7 +188,11 @@ async function startSandbox(options = {}) {
     rtApiUrl: rt.url, rtClientId: TEST_CLIENT_ID, rtSignKey: TEST_SIGN_KEY,
   });
   if (opt.settingsFile) Object.assign(settings, JSON.parse(fs.readFileSync(opt.settingsFile, 'utf8')));
-  const mod = loadModule({ settings });
+  // ELMA365's CRM; its two apps reach the module as ELMA365 hands App settings fields over: Namespace.params.fields.
+  const crm = makeCrm();
+  for (const u of ELMA_USERS) crm.addUser(u);
+  for (const c of SEED_CONTACTS) crm.addContact(Object.assign({}, c, { responsible: ELMA_USERS.find((u) => u.email === c.responsible).id }));
+  const mod = loadModule({ settings, fields: crm.fields });
   const moduleFacts = { bytes: fs.statSync(MODULE_TS).size, evaluateMs: mod.evaluateMs, instantiateMs: mod.instantiateMs, version: mod.internals.warmUp() };
   const state = { saved: false, oktellEvents: DEFAULT_OKTELL_EVENTS };
 
@@ -256,6 +288,80 @@ async function startSandbox(options = {}) {
     return okt.playScenarioWebhook(scenario, { url: webhookUrl(), user, client, token: token || undefined, gapMs: opt.gapMs, recordAs: 'playback' });
   }
 
+  // ---- «Контакты»: ELMA365's CRM, and the PBX asking the module who is calling ------------------------------------
+  const userView = (u) => ({ id: u.id, name: u.name, email: u.email || '', ext: (u.workPhone && u.workPhone.ext) || '' });
+  function crmView() {
+    const users = [...crm.users.values()].map(userView);
+    const contacts = crm.records.contacts.filter((r) => !r.deletedAt).map((r) => ({
+      id: r.id, name: r.name, phones: r.phones.map((p) => p.tel),
+      responsible: r.responsible ? users.find((u) => u.id === r.responsible) || { id: r.responsible, name: r.responsible, ext: '' } : null,
+    }));
+    return { ok: true, users, contacts };
+  }
+  /**
+   * The module answers a number it looked up from its cache for a while (10 min, 3 min for an unknown one); the
+   * sandbox drops that cache on each CRM edit so that the next ring-in sees the edit. ELMA365 does not. Whether
+   * anything was dropped.
+   */
+  function forgetLookups() {
+    const keys = [...mod.storage.map.keys()].filter((k) => LOOKUP_CACHE.test(k));
+    for (const k of keys) mod.storage.map.delete(k);
+    return keys.length > 0;
+  }
+  function addContact(b) {
+    const name = String(b.name || '').trim();
+    const phone = String(b.phone || '').trim();
+    const user = b.responsible ? crm.users.get(String(b.responsible)) : null;
+    if (!name) return { ok: false, error: 'name' };
+    if (!/\d/.test(phone)) return { ok: false, error: 'phone' };
+    if (b.responsible && !user) return { ok: false, error: 'responsible' };
+    const rec = crm.addContact({ name, phones: [phone], responsible: user ? user.id : null });
+    forgetLookups();
+    note(`ELMA365 CRM: contact «${name}» added (${phone}, responsible ${user ? user.name : 'nobody'}); the module's caller-lookup cache dropped`);
+    return Object.assign(crmView(), { added: rec.id });
+  }
+  function deleteContact(b) {
+    const rec = crm.records.contacts.find((r) => r.id === String(b.id) && !r.deletedAt);
+    if (!rec) return { ok: false, error: 'gone' };
+    rec.deletedAt = new Date();
+    forgetLookups();
+    note(`ELMA365 CRM: contact «${rec.name}» deleted; the module's caller-lookup cache dropped`);
+    return crmView();
+  }
+
+  /** The PBX asks the module's webhook who is calling from `number`; the answer, as the page shows it. */
+  async function ringIn(body) {
+    const provider = String(mod.settings.provider || '').trim().toLowerCase();
+    const number = String(body.number || '').trim();
+    if (!/\d/.test(number)) return { ok: false, error: 'number' };
+    const searches = crm.searches.length;
+    const t0 = Date.now();
+    const out = { ok: true, provider, number };
+    if (provider === 'rostelecom') {
+      out.number = number.replace(/\D/g, '');
+      note(`Rostelecom emulator: get_number_info for a call from ${out.number}: who is calling, to which PIN?`);
+      const r = await rt.sendNumberInfo({ from: out.number });
+      const j = r.json && typeof r.json === 'object' ? r.json : {};
+      const member = rt.users.find((u) => u.pin === j.PIN);
+      Object.assign(out, { status: r.status, answer: r.body, name: String(j.displayName || ''), member: String(j.PIN || ''), memberName: member ? member.display_name || member.name : '' });
+    } else if (provider === 'oktell') {
+      out.number = number.replace(/[^\d+]/g, '');
+      const token = String(mod.settings.webhookSecret || '').trim();
+      const query = new URLSearchParams(Object.assign({ lookup: out.number }, token ? { token } : {}));
+      note(`Oktell emulator: the scenario asks the webhook lookup=${out.number}: who is calling, which operator?`);
+      const r = await httpRequest(`${webhookUrl()}?${query}`, { timeoutMs: 15000 });
+      const parts = r.status === 200 ? r.body.split(';') : [];
+      const member = okt.users.find((u) => u.login === parts[1]);
+      Object.assign(out, { status: r.status, answer: r.body, name: parts[0] || '', member: parts[1] || '', ext: parts[2] || '', memberName: member ? member.name : '' });
+    } else {
+      return { ok: false, error: 'provider' };
+    }
+    out.ok = out.status === 200;
+    out.searches = crm.searches.length - searches;
+    out.ms = Date.now() - t0;
+    return mask(out);
+  }
+
   async function runFunction(name, args) {
     const t0 = Date.now();
     const entry = { kind: 'call', fn: name, args: args || [] };
@@ -303,6 +409,7 @@ async function startSandbox(options = {}) {
         rostelecom: { url: rt.url, members: rt.users.map((u) => ({ id: u.pin, name: u.display_name || u.name })) },
       },
       webhookHealth: webhookHealth(),
+      crm: crmView(),
     }),
     'GET /api/webhook-health': () => webhookHealth(),
     'POST /api/settings': async (b) => {
@@ -323,6 +430,10 @@ async function startSandbox(options = {}) {
       return { ok: true, oktellEvents: state.oktellEvents };
     },
     'POST /api/log/clear': () => { log.length = 0; raw.clear(); return { ok: true }; },
+    'GET /api/crm': () => crmView(),
+    'POST /api/crm/contacts': (b) => addContact(b),
+    'POST /api/crm/contacts/delete': (b) => deleteContact(b),
+    'POST /api/crm/ring': (b) => { apply(b.settings); return ringIn(b); },
   };
 
   async function api(req, res, url) {
@@ -413,6 +524,7 @@ async function startSandbox(options = {}) {
     url: `http://${opt.host === '0.0.0.0' ? '127.0.0.1' : opt.host}:${server.address().port}/`,
     webhookUrl: webhookUrl(),
     module: mod,
+    crm,
     emulators: { oktell: okt, rostelecom: rt },
     log,
     note,

@@ -1,6 +1,7 @@
 'use strict';
-// Writes docs/sandbox.png, the README's picture of the sandbox: a fresh sandbox, the Rostelecom settings,
-// «Проверить соединение», «Настроить», a call, an incoming call and ▶, in headless Debian chromium.
+// Writes docs/sandbox.png, the README's picture of the sandbox: a fresh sandbox, the Rostelecom settings, a client
+// added in «Контакты», «Настроить», a call, an incoming call, ▶, the client's ring-in (get_number_info) and
+// «Проверить соединение», in headless Debian chromium.
 // A step the module cannot do yet is left showing its error, as the page shows it.
 //   node scripts/sandbox-screenshot.js [out.png]
 const path = require('path');
@@ -21,6 +22,12 @@ async function main() {
     await page.selectOption('#f-provider', 'rostelecom');
     const settle = (sel) => page.waitForSelector(sel, { timeout: 15000 }).catch(() => {});
     await page.click('#btn-save');
+    await page.fill('#crm-name', 'Смирнова Ольга');
+    await page.fill('#crm-phone', '8 (495) 956-11-11');
+    const petrova = await page.$$eval('#crm-responsible option', (os) => (os.find((o) => o.textContent.startsWith('Петрова')) || os[0]).value);
+    await page.selectOption('#crm-responsible', petrova);
+    await page.click('#btn-crm-add');
+    await settle('#crm-contacts tr:has-text("Смирнова Ольга"), #crm-add-error:not([hidden])');
     await page.click('#btn-members');
     await settle('#members-card:not([hidden]), #test-result.fail');
     await page.click('#btn-call');
@@ -31,6 +38,8 @@ async function main() {
       await page.click('#history .rec button.play');
       await settle('#history .play-result a, #history .play-result .error');
     }
+    await page.click('#btn-crm-ring');
+    await settle('#crm-ring-result:is(.found, .unknown, .fail)');
     await page.click('#btn-test');
     await settle('#test-result.ok, #test-result.fail');
     await page.evaluate(() => window.scrollTo(0, 0));

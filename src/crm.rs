@@ -1,7 +1,7 @@
 //! The caller lookup: who is calling, and which manager should take the call, looked up in
 //! ELMA365's CRM. Both providers use it: Rostelecom's `get_number_info` and Oktell's scenario lookup.
 //!
-//! 1. The answer for a number may be cached: [`CACHE_SLOTS`] fixed slots `crm:n:<n>` of at most
+//! 1. The answer for a number may be cached: [`CACHE_SLOTS`] fixed slots `crm:n:<provider>:<n>` of at most
 //!    [`CACHE_ENTRIES`] lines each, so a returning caller costs one storage read and no search.
 //! 2. Else the contacts app (`crmContacts`), then the companies app (`crmCompanies`), is searched
 //!    through the host ([`Host::crm`]) for the forms a number is commonly stored in ([`forms`]),
@@ -11,7 +11,7 @@
 //! 3. The item's responsible user (`crmResponsibleField`; a blocked user is skipped) is mapped to
 //!    a PBX member: ELMA365's own «Настроить» mapping through the Web API (`elmaApiToken`), else
 //!    the PBX user with the user's e-mail, else the one whose number is the user's work phone or
-//!    its extension ([`Directory`]). The mapping is cached per user in [`MAP_SLOTS`] slots.
+//!    its extension ([`Directory`]). The mapping is cached per user in [`MAP_SLOTS`] slots `crm:u:<provider>:<n>`.
 //!
 //! All of it runs under the `crmLookupMs` budget ([`within`]): what is not known when it runs out
 //! is left out. A failure never fails the webhook: it leaves a trace under [`TRACE_KEY`] that
@@ -397,6 +397,15 @@ fn same_person(st: &Staff, u: &User, cc: &str) -> bool {
     }
 }
 
+/// The provider's part of the cache keys: a member id means something else to each PBX, so an
+/// answer cached for one is never read for the other (after the admin switches `provider`).
+fn tag(s: &Settings) -> &'static str {
+    match s.provider {
+        crate::settings::Provider::Oktell => "ok",
+        crate::settings::Provider::Rostelecom => "rt",
+    }
+}
+
 /// Slot key for `text` among `slots` slots under `prefix`.
 fn slot_key(prefix: &str, text: &str, slots: u32) -> String {
     format!("{prefix}{}", fnv(text) % slots)
@@ -459,7 +468,7 @@ async fn manager<H: Host>(
     if u.blocked || u.id.is_empty() {
         return Ok(None);
     }
-    let key = slot_key("crm:u:", &u.id, MAP_SLOTS);
+    let key = slot_key(&format!("crm:u:{}:", tag(s)), &u.id, MAP_SLOTS);
     let stored = host::read(host, std::slice::from_ref(&key)).await.ok();
     let old = stored
         .as_ref()
@@ -528,7 +537,7 @@ async fn caller_unboxed<H: Host>(
     if !number.starts_with('+') {
         return None;
     }
-    let slot = slot_key("crm:n:", number, CACHE_SLOTS);
+    let slot = slot_key(&format!("crm:n:{}:", tag(s)), number, CACHE_SLOTS);
     let keys = [slot.clone(), WEBHOOK_URL_KEY.to_string()];
     let stored = host::read(host, &keys).await.ok();
     let old = stored

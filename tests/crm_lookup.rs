@@ -299,7 +299,7 @@ fn a_crm_that_hangs_still_gets_the_pbx_an_answer_and_leaves_a_trace() {
         "{trace}"
     );
     assert!(
-        !storage.keys().any(|k| k.starts_with("crm:n:")),
+        !storage.keys().any(|k| k.starts_with("crm:n:rt:")),
         "a failed lookup is not cached"
     );
 }
@@ -547,5 +547,35 @@ fn a_responsible_field_the_apps_lack_still_lets_the_caller_be_named() {
         crm.searches.borrow().len(),
         2,
         "once with the field, once without"
+    );
+}
+
+#[test]
+fn an_answer_cached_for_one_pbx_is_never_read_for_the_other() {
+    let mut storage = BTreeMap::new();
+    let crm = acme();
+    let (reply, _) = number_info(
+        &rt_settings(json!({})),
+        &mut storage,
+        &crm,
+        "74959561111",
+        |_| users_info(),
+    );
+    assert_eq!(reply["PIN"], "101");
+    // The admin switches to Oktell: the Rostelecom PIN must not come back as an Oktell login.
+    let crm = Crm {
+        users: vec![json!({"id": "m1", "email": "", "tel": "", "ext": "102"})],
+        ..acme()
+    };
+    let (_, body) = oktell_lookup(
+        &[("lookup", "84959561111"), ("token", "sek")],
+        &crm,
+        &mut storage,
+    );
+    assert_eq!(body, "Иванов Иван;petrova;102");
+    assert_eq!(
+        crm.searches.borrow().len(),
+        1,
+        "searched again, not read from the other PBX's cache"
     );
 }

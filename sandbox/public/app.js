@@ -1,6 +1,7 @@
 'use strict';
 // The sandbox page: the settings form (built from the module's settingsSchema()), the ELMA365 buttons,
-// click-to-call, simulated incoming calls, the webhook's health, the call history and the live log (Server-Sent Events).
+// click-to-call, simulated incoming calls, the CRM's contacts and the caller lookup, the webhook's health, the call
+// history and the live log (Server-Sent Events).
 // The page speaks the language of the form's `language` field (ru or en): every text of its own is a key of
 // TEXTS, and each element showing one carries it (data-k, data-a for its arguments), so switching re-renders in place.
 (function () {
@@ -112,6 +113,48 @@
     'disp.Cancel': ['Отменён', 'Cancelled'],
     'disp.Failed': ['Сбой', 'Failed'],
     'disp.Unknown': ['Неизвестно', 'Unknown'],
+    'crm.title': ['Контакты', 'Contacts'],
+    'crm.small': ['CRM ELMA365', 'ELMA365 CRM'],
+    'crm.sub': ['Приложение CRM, привязанное к полю «Контакты CRM» (crmContacts). На входящий звонок АТС спрашивает модуль, кто звонит: он ищет номер здесь и отдаёт имя клиента и сотрудника АТС, ответственного за него.',
+      'The CRM app bound to the «Контакты CRM» field (crmContacts). On an incoming call the PBX asks the module who is calling: it looks the number up here and gives back the client\'s name and the PBX employee responsible for the client.'],
+    'crm.name': ['Клиент', 'Client'],
+    'crm.phones': ['Телефоны', 'Phones'],
+    'crm.responsible': ['Ответственный', 'Responsible'],
+    'crm.ext': ['доб. {0}', 'ext. {0}'],
+    'crm.nobody': ['без ответственного', 'nobody'],
+    'crm.empty': ['В CRM нет контактов.', 'The CRM has no contacts.'],
+    'crm.delete': ['Удалить контакт', 'Delete the contact'],
+    'crm.ringRow': ['входящий', 'ring in'],
+    'crm.ringRowTitle': ['Входящий звонок с этого номера', 'An incoming call from this number'],
+    'crm.newName': ['Имя клиента', "Client's name"],
+    'crm.newPhone': ['Телефон', 'Phone'],
+    'crm.add': ['Добавить', 'Add'],
+    'crm.err.name': ['Введите имя клиента.', "Type the client's name."],
+    'crm.err.phone': ['Введите телефон клиента.', "Type the client's phone."],
+    'crm.err.responsible': ['Такого пользователя нет.', 'No such user.'],
+    'crm.err.gone': ['Контакт уже удалён.', 'The contact is already deleted.'],
+    'crm.err.number': ['Введите номер звонящего.', "Type the caller's number."],
+    'crm.err.provider': ['Сначала выберите АТС в настройках.', 'Choose the PBX in the settings first.'],
+    'crm.ringTitle': ['Кто звонит?', 'Who is calling?'],
+    'crm.ringNumber': ['Номер звонящего', "Caller's number"],
+    'crm.ring': ['Входящий с этого номера', 'Ring in from this number'],
+    'crm.how.rostelecom': ['Эмулятор Ростелекома шлёт в вебхук подписанный get_number_info: АТС спрашивает, что показать на трубке и на какой PIN направить звонок.',
+      'The Rostelecom emulator sends a signed get_number_info to the webhook: the PBX asks what to show on the handset and which PIN to route the call to.'],
+    'crm.how.oktell': ['Сценарий Oktell спрашивает вебхук: lookup=<номер> и token=webhookSecret; модуль отвечает строкой «имя;логин;номер».',
+      'An Oktell scenario asks the webhook: lookup=<number> and token=webhookSecret; the module answers one line «name;login;number».'],
+    'crm.how.none': ['Выберите АТС в настройках.', 'Choose the PBX in the settings.'],
+    'crm.cacheNote': ['Телефон хранится так, как введён (как в ELMA365): найти его в любом виде — дело модуля. Песочница сбрасывает кэш поиска модуля при каждом изменении контактов и при смене АТС; в ELMA365 ответ о номере кэшируется на 10 мин (о неизвестном номере на 3 мин).',
+      "A phone is stored as typed (as ELMA365 does): finding it in whatever form is the module's job. The sandbox drops the module's lookup cache on each contact edit and when the PBX changes; in ELMA365 the answer for a number is cached for 10 min (3 min for an unknown number)."],
+    'crm.handset': ['На трубке', 'Handset shows'],
+    'crm.pin': ['Звонок на PIN', 'Routed to PIN'],
+    'crm.login': ['Оператор (логин)', 'Operator (login)'],
+    'crm.number': ['Номер оператора', "Operator's number"],
+    'crm.pbxRouting': ['маршрутизация АТС', 'PBX routing'],
+    'crm.searched': ['запросов к CRM: {0} · {1} мс', 'CRM searches: {0} · {1} ms'],
+    'crm.cached': ['из кэша модуля, без поиска в CRM · {0} мс', 'from the module cache, no CRM search · {0} ms'],
+    'crm.answer.rostelecom': ['Ответ модуля на get_number_info: HTTP {0}', "The module's answer to get_number_info: HTTP {0}"],
+    'crm.answer.oktell': ['Ответ модуля сценарию: HTTP {0}', "The module's answer to the scenario: HTTP {0}"],
+    'crm.failed': ['Вебхук ответил HTTP {0}', 'The webhook answered HTTP {0}'],
     'history.title': ['История звонков', 'Call history'],
     'history.sub': ['Записи звонков из VoipParseWebhookRequest. ▶ вызывает VoipGetCallLink и проигрывает ссылку.', 'Call records from VoipParseWebhookRequest. ▶ calls VoipGetCallLink and plays the link.'],
     'history.empty': ['Звонков пока нет.', 'No calls yet.'],
@@ -192,7 +235,7 @@
   }
 
   const DIR_ICONS = { In: '↙', Out: '↗', Internal: '↔' };
-  const state = { schema: [], emulators: {}, members: null, history: [], pending: null, health: null, healthTimer: null };
+  const state = { schema: [], emulators: {}, members: null, history: [], pending: null, health: null, healthTimer: null, crm: { users: [], contacts: [] } };
   /** A known code's text (`prefix.code`), else the code itself. */
   const named = (prefix, code) => (TEXTS[`${prefix}.${code}`] ? t(`${prefix}.${code}`) : h('span', {}, code));
   const namedArg = (prefix, code) => (TEXTS[`${prefix}.${code}`] ? K(`${prefix}.${code}`) : code);
@@ -254,7 +297,7 @@
   const provider = () => $('#f-provider').value;
   function formValues() {
     const out = {};
-    for (const f of state.schema) out[f.code] = $(`#f-${f.code}`).value;
+    for (const f of state.schema) if (f.kind !== 'app') out[f.code] = $(`#f-${f.code}`).value;
     return out;
   }
 
@@ -269,6 +312,8 @@
       else input = h('input', { id, name: f.code, type: f.kind === 'secret' ? 'password' : f.kind === 'number' ? 'number' : 'text' });
       input.spellcheck = false;
       input.value = values[f.code] === undefined || values[f.code] === null ? '' : values[f.code];
+      // An App field is bound to an app, not typed in: the sandbox binds it to its CRM's (see «Контакты»).
+      if (f.kind === 'app') Object.assign(input, { readOnly: true, value: f.app || '', className: 'app' });
       const control = f.kind === 'secret'
         ? h('div.secret', {}, input, h('button.link', { type: 'button', 'data-kt': 'field.showTitle', onclick: () => { input.type = input.type === 'password' ? 'text' : 'password'; } }, t('field.show')))
         : input;
@@ -288,6 +333,8 @@
     const p = provider();
     for (const el of document.querySelectorAll('#settings .field')) el.hidden = !['all', p].includes(el.dataset.scope);
     $('#oktell-events-field').hidden = p !== 'oktell';
+    put($('#crm-ring-how'), ['oktell', 'rostelecom'].includes(p) ? `crm.how.${p}` : 'crm.how.none');
+    $('#crm-ring-result').hidden = true;
     state.members = null;
     $('#members-card').hidden = true;
     $('#test-result').hidden = true;
@@ -431,6 +478,79 @@
     if (!r.ok) finish(p, false, 'progress.emulator', r.error);
   }
 
+  // ---- «Контакты»: the CRM's contacts, and who the module says is calling --------------------------------------------
+  function renderCrm() {
+    const { users, contacts } = state.crm;
+    const body = $('#crm-contacts tbody');
+    body.textContent = '';
+    const who = (u) => (u ? [h('div.nowrap', {}, u.name), u.ext ? h('div.muted.small', {}, t('crm.ext', u.ext)) : null] : [h('span.muted', {}, '—')]);
+    for (const c of contacts) {
+      body.append(h('tr', { 'data-id': c.id }, h('td', {}, h('b', {}, c.name)), h('td', {}, c.phones.map((p) => h('div.nowrap', {}, p))), h('td', {}, who(c.responsible)),
+        h('td.num', {},
+          h('button.link', { type: 'button', 'data-kt': 'crm.ringRowTitle', onclick: (ev) => { $('#crm-ring-number').value = c.phones[0] || ''; busy(ev.currentTarget, ringIn); } }, t('crm.ringRow')),
+          h('button.link.del', { type: 'button', 'data-kt': 'crm.delete', onclick: (ev) => busy(ev.currentTarget, () => deleteContact(c.id)) }, '✕'))));
+    }
+    $('#crm-contacts').hidden = !contacts.length;
+    $('#crm-empty').hidden = contacts.length > 0;
+    $('#crm-count').textContent = `${contacts.length}`;
+    const sel = $('#crm-responsible');
+    const keep = sel.value;
+    sel.textContent = '';
+    for (const u of users) sel.append(h('option', { value: u.id }, u.name, u.ext ? ` (${u.ext})` : ''));
+    sel.append(h('option', { value: '' }, t('crm.nobody')));
+    if (keep !== '' && users.some((u) => u.id === keep)) sel.value = keep;
+  }
+  function crmError(key) {
+    const box = $('#crm-add-error');
+    box.hidden = !key;
+    if (key) put(box, TEXTS[`crm.err.${key}`] ? `crm.err.${key}` : 'banner.error', key);
+  }
+
+  async function addContact() {
+    const phone = $('#crm-phone').value;
+    const r = await api('/api/crm/contacts', { name: $('#crm-name').value, phone, responsible: $('#crm-responsible').value });
+    if (!r.ok) return crmError(r.error);
+    crmError('');
+    state.crm = r;
+    renderCrm();
+    $('#crm-name').value = '';
+    $('#crm-phone').value = '';
+    $('#crm-ring-number').value = phone.trim();
+  }
+
+  async function deleteContact(id) {
+    const r = await api('/api/crm/contacts/delete', { id });
+    if (!r.ok) return crmError(r.error);
+    crmError('');
+    state.crm = r;
+    renderCrm();
+  }
+
+  async function ringIn() {
+    const box = $('#crm-ring-result');
+    box.hidden = false;
+    box.className = 'lookup live';
+    box.textContent = '';
+    box.append(h('span.spinner'));
+    const r = await api('/api/crm/ring', { settings: formValues(), number: $('#crm-ring-number').value });
+    box.textContent = '';
+    if (!r.ok && !r.status) {
+      box.className = 'lookup fail';
+      return void box.append(t(TEXTS[`crm.err.${r.error}`] ? `crm.err.${r.error}` : 'banner.error', r.error));
+    }
+    box.className = `lookup ${!r.ok ? 'fail' : r.name ? 'found' : 'unknown'}`;
+    const value = (id, text, extra) => h('dd', {}, h('b', { id }, text || '—'), extra ? h('span.muted', {}, ' · ', extra) : null);
+    const routed = (id, member, name) => (member ? value(id, member, name) : h('dd', {}, h('b.muted', { id }, t('crm.pbxRouting'))));
+    const rows = r.provider === 'oktell'
+      ? [h('dt', {}, t('crm.handset')), value('crm-ring-name', r.name), h('dt', {}, t('crm.login')), routed('crm-ring-login', r.member, r.memberName),
+        h('dt', {}, t('crm.number')), value('crm-ring-ext', r.ext)]
+      : [h('dt', {}, t('crm.handset')), value('crm-ring-name', r.name), h('dt', {}, t('crm.pin')), routed('crm-ring-pin', r.member, r.memberName)];
+    if (!r.ok) box.append(h('div.error', {}, t('crm.failed', r.status)));
+    else box.append(h('dl', {}, rows));
+    box.append(h('div.raw', {}, t(`crm.answer.${r.provider}`, r.status), ' ', h('code', {}, r.answer || '""'),
+      h('div', {}, `${r.provider === 'oktell' ? `lookup=${r.number}` : `from_number ${r.number}`} · `, r.searches ? t('crm.searched', r.searches, r.ms) : t('crm.cached', r.ms))));
+  }
+
   // ---- history and log --------------------------------------------------------------------------------------------
   const memberName = (id) => {
     const m = (state.members || []).find((x) => x.id === id);
@@ -563,6 +683,9 @@
     state.schema = s.schema;
     state.emulators = s.emulators;
     state.health = s.webhookHealth;
+    state.crm = s.crm;
+    renderCrm();
+    if (s.crm.contacts.length) $('#crm-ring-number').value = s.crm.contacts[s.crm.contacts.length - 1].phones[0] || '';
     put($('#module-meta'), 'meta', s.module.version, Math.round(s.module.bytes / 1024), Math.round(s.module.evaluateMs + s.module.instantiateMs));
     $('#webhook-url').textContent = s.webhookUrl;
     $('#oktell-events').value = s.emulators.oktell.events;
@@ -575,6 +698,8 @@
     $('#btn-call').onclick = (ev) => busy(ev.currentTarget, call);
     $('#btn-sim-answered').onclick = (ev) => busy(ev.currentTarget, () => simulate('incoming-answered'));
     $('#btn-sim-missed').onclick = (ev) => busy(ev.currentTarget, () => simulate('incoming-missed'));
+    $('#btn-crm-add').onclick = (ev) => busy(ev.currentTarget, addContact);
+    $('#btn-crm-ring').onclick = (ev) => busy(ev.currentTarget, ringIn);
     $('#oktell-events').onchange = (ev) => api('/api/emulator', { oktellEvents: ev.target.value });
     $('#btn-clear').onclick = () => api('/api/log/clear', {}).then(clearLog);
     $('#btn-copy').onclick = () => navigator.clipboard && navigator.clipboard.writeText(s.webhookUrl);

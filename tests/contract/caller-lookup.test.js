@@ -147,10 +147,10 @@ describe('Caller lookup: Rostelecom get_number_info end to end', function () {
     assert.ok(usersInfo >= 1, 'the manager was mapped through users_info');
     const slots = keysLike(rig.mod, /^crm:n:/);
     assert.strictEqual(slots.length, 1, JSON.stringify([...rig.mod.storage.map.keys()]));
-    assert.match(slots[0], /^crm:n:([0-9]|[12][0-9]|3[01])$/);
+    assert.match(slots[0], /^crm:n:rt:([0-9]|[12][0-9]|3[01])$/);
     const userSlots = keysLike(rig.mod, /^crm:u:/);
     assert.strictEqual(userSlots.length, 1, JSON.stringify([...rig.mod.storage.map.keys()]));
-    assert.match(userSlots[0], /^crm:u:([0-9]|1[0-5])$/);
+    assert.match(userSlots[0], /^crm:u:rt:([0-9]|1[0-5])$/);
 
     rig.crm.reset();
     assert.deepStrictEqual(await numberInfo(rig, '74959561111'), { name: 'ООО Ромашка', pin: '102' });
