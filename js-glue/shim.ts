@@ -488,10 +488,12 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       },
       read: async (keys: string) => {
         try {
-          // All at once: the keys of one read are independent, and a server's storage answers each in milliseconds.
-          const values = await Promise.all(keys.split(SEP).map((key) => storageGet(g, key)));
           // A value the module did not write (it never stores a raw NUL) counts as absent.
-          return values.map((v) => (v === null || v.indexOf(SEP) >= 0 ? ABSENT : v)).join(SEP);
+          const framed = (v: string | null) => (v === null || v.indexOf(SEP) >= 0 ? ABSENT : v);
+          // One key (a returning caller's lookup) without Promise.all; several all at once: the keys of one read
+          // are independent, and a server's storage answers each in milliseconds.
+          if (keys.indexOf(SEP) < 0) return framed(await storageGet(g, keys));
+          return (await Promise.all(keys.split(SEP).map((key) => storageGet(g, key)))).map(framed).join(SEP);
         } catch (e) {
           return failed(e);
         }

@@ -333,16 +333,21 @@ fn api_target(base: &str) -> Text {
 }
 
 /// ELMA365's «Настроить» mapping, `(extension, userId)` pairs, through the Web API; `None` when no
-/// token is set.
+/// token is set. The stored webhook URL is read only when the settings do not give the address.
 pub async fn bindings<H: Host>(
     host: &H,
     s: &Settings,
-    hook: Option<&str>,
 ) -> Result<Option<Vec<(String, String)>>, VoipError> {
     let Some(token) = &s.crm.api_token else {
         return Ok(None);
     };
-    let (base, module) = elma_target(s, hook)?;
+    let mut hook = None;
+    if s.crm.elma_url.is_none() || s.crm.module_code.is_none() {
+        let key = [WEBHOOK_URL_KEY.to_string()];
+        let stored = host::read(host, &key).await.ok();
+        hook = stored.and_then(|st| st.get(WEBHOOK_URL_KEY).map(str::to_string));
+    }
+    let (base, module) = elma_target(s, hook.as_deref())?;
     let outcome = host::fetch(host, &bindings_request(s, &base, &module, token)).await?;
     let resp = match outcome {
         Outcome::Response(r) => r,
@@ -462,7 +467,6 @@ async fn manager<H: Host>(
     s: &Settings,
     dir: &dyn Directory,
     reference: &str,
-    hook: Option<&str>,
 ) -> Result<Option<(String, String)>, VoipError> {
     let u = user(host, reference).await?;
     if u.blocked || u.id.is_empty() {
@@ -480,7 +484,7 @@ async fn manager<H: Host>(
         let number = unword(w.get(2).copied().unwrap_or("-"));
         return Ok((!member.is_empty()).then_some((member, number)));
     }
-    let bound = bindings(host, s, hook).await?;
+    let bound = bindings(host, s).await?;
     let bound = bound
         .unwrap_or_default()
         .into_iter()
@@ -538,15 +542,11 @@ async fn caller_unboxed<H: Host>(
         return None;
     }
     let slot = slot_key(&format!("crm:n:{}:", tag(s)), number, CACHE_SLOTS);
-    let keys = [slot.clone(), WEBHOOK_URL_KEY.to_string()];
-    let stored = host::read(host, &keys).await.ok();
+    // A returning caller costs this one read.
+    let stored = host::read(host, std::slice::from_ref(&slot)).await.ok();
     let old = stored
         .as_ref()
         .and_then(|st| st.get(&slot))
-        .map(str::to_string);
-    let hook = stored
-        .as_ref()
-        .and_then(|st| st.get(WEBHOOK_URL_KEY))
         .map(str::to_string);
     let now = host.now_ms() as u64;
     let ttl = |state: &str| {
@@ -564,7 +564,7 @@ async fn caller_unboxed<H: Host>(
         });
     }
     let progress = RefCell::new(None);
-    let work = resolve(number, s, host, dir, hook.as_deref(), &progress);
+    let work = resolve(number, s, host, dir, &progress);
     let (found, problem) = match within(host, s.crm.budget_ms, work).await {
         // Nothing is configured: nothing to remember.
         Some((None, None, false)) => return None,
@@ -613,7 +613,6 @@ async fn resolve<H: Host>(
     s: &Settings,
     host: &H,
     dir: &dyn Directory,
-    hook: Option<&str>,
     progress: &RefCell<Option<Found>>,
 ) -> (Option<Found>, Option<VoipError>, bool) {
     let values = forms(number, &s.country_code);
@@ -656,7 +655,7 @@ async fn resolve<H: Host>(
     };
     *progress.borrow_mut() = Some(found.clone());
     if let Some(reference) = item.user.filter(|_| s.crm.responsible_field.is_some()) {
-        match manager(host, s, dir, &reference, hook).await {
+        match manager(host, s, dir, &reference).await {
             Ok(Some((member, number))) => {
                 found.member = member;
                 found.number = number;
@@ -724,15 +723,9 @@ async fn probe_unboxed<H: Host>(
         [one] => t!(m::RAW, field(one)),
         [a, b, ..] => t!(crate::i18n::common::AND, field(a), field(b)),
     };
-    let stored = host::read(host, &[WEBHOOK_URL_KEY.to_string(), TRACE_KEY.to_string()])
-        .await
-        .ok();
-    let hook = stored
-        .as_ref()
-        .and_then(|st| st.get(WEBHOOK_URL_KEY))
-        .map(str::to_string);
+    let stored = host::read(host, &[TRACE_KEY.to_string()]).await.ok();
     let staff = dir.staff().await.unwrap_or_default();
-    let mapping = match bindings(host, s, hook.as_deref()).await? {
+    let mapping = match bindings(host, s).await? {
         Some(list) => {
             let members = list
                 .iter()
