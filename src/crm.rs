@@ -411,9 +411,19 @@ fn tag(s: &Settings) -> &'static str {
     }
 }
 
-/// Slot key for `text` among `slots` slots under `prefix`.
-fn slot_key(prefix: &str, text: &str, slots: u32) -> String {
-    format!("{prefix}{}", fnv(text) % slots)
+/// The cache slot `crm:<kind>:<provider>:<n>` that `text` falls into among `slots`, and what it
+/// holds (nothing when the read fails: a cache miss).
+async fn read_slot<H: Host>(
+    host: &H,
+    s: &Settings,
+    kind: &str,
+    text: &str,
+    slots: u32,
+) -> (String, Option<String>) {
+    let key = format!("crm:{kind}:{}:{}", tag(s), fnv(text) % slots);
+    let stored = host::read(host, std::slice::from_ref(&key)).await.ok();
+    let old = stored.and_then(|st| st.get(&key).map(str::to_string));
+    (key, old)
 }
 
 /// A slot's lines whose first word is not `key`, newest last; with `line` added at the end and the
@@ -472,12 +482,7 @@ async fn manager<H: Host>(
     if u.blocked || u.id.is_empty() {
         return Ok(None);
     }
-    let key = slot_key(&format!("crm:u:{}:", tag(s)), &u.id, MAP_SLOTS);
-    let stored = host::read(host, std::slice::from_ref(&key)).await.ok();
-    let old = stored
-        .as_ref()
-        .and_then(|st| st.get(&key))
-        .map(str::to_string);
+    let (key, old) = read_slot(host, s, "u", &u.id, MAP_SLOTS).await;
     let now = host.now_ms() as u64;
     if let Some(w) = slot_line(old.as_deref(), &u.id, now, &|_| MAP_TTL_MS) {
         let member = unword(w.get(1).copied().unwrap_or("-"));
@@ -541,13 +546,8 @@ async fn caller_unboxed<H: Host>(
     if !number.starts_with('+') {
         return None;
     }
-    let slot = slot_key(&format!("crm:n:{}:", tag(s)), number, CACHE_SLOTS);
     // A returning caller costs this one read.
-    let stored = host::read(host, std::slice::from_ref(&slot)).await.ok();
-    let old = stored
-        .as_ref()
-        .and_then(|st| st.get(&slot))
-        .map(str::to_string);
+    let (slot, old) = read_slot(host, s, "n", number, CACHE_SLOTS).await;
     let now = host.now_ms() as u64;
     let ttl = |state: &str| {
         if state == "0" {

@@ -166,61 +166,62 @@ pub async fn call<H: Host>(
 /// for Oktell, by whether the webhook is protected: a fault fails the test, naming what to fix and
 /// what was reached; otherwise the webhook's state is added to the success message.
 async fn with_webhook_health<H: Host>(reached: Json, s: &Settings, host: &H) -> Json {
-    let parsed = json::parse(&reached).ok();
-    let message = parsed
-        .as_ref()
-        .filter(|v| v.get("success") == Some(&Value::Bool(true)))
-        .and_then(|v| v.get("message").and_then(Value::as_str));
-    let Some(message) = message else {
+    let Some(message) = success_message(&reached) else {
         return reached;
     };
-    let verdict = health::verdict(host, &Text::raw(message)).await;
-    let fail = |t: Text| TestResult {
-        success: false,
-        fail_reason: Some(crate::error::scrub(&t.render(s.lang), &s.secrets())),
-        message: None,
-    };
+    let verdict = health::verdict(host, &Text::raw(&message)).await;
     value(match verdict {
-        Verdict::Fail(t) => fail(t),
+        Verdict::Fail(t) => failed_test(s, t),
         _ if s.provider == Provider::Oktell && s.webhook_secret.is_none() => {
-            fail(t!(m::NO_SECRET, field("webhookSecret"), message))
+            failed_test(s, t!(m::NO_SECRET, field("webhookSecret"), message))
         }
-        Verdict::Note(note) => TestResult {
-            success: true,
-            fail_reason: None,
-            message: Some(format!("{message}{}", note.render(s.lang))),
-        },
+        Verdict::Note(note) => passed_test(s, &message, note),
     })
+}
+
+/// The message of a successful test result (`None` when the test failed or said nothing).
+fn success_message(tested: &str) -> Option<String> {
+    let v = json::parse(tested).ok()?;
+    if v.get("success") != Some(&Value::Bool(true)) {
+        return None;
+    }
+    v.get("message").and_then(Value::as_str).map(str::to_string)
+}
+
+/// A failed test saying `why`, in the admin's language, secrets masked.
+fn failed_test(s: &Settings, why: Text) -> TestResult {
+    TestResult {
+        success: false,
+        fail_reason: Some(crate::error::scrub(&why.render(s.lang), &s.secrets())),
+        message: None,
+    }
+}
+
+/// A passed test: `message`, then `note` in the admin's language. Not scrubbed: neither holds a
+/// secret (a trace quoted in a note was scrubbed when written), and scrubbing a one-letter secret
+/// would mask every such letter.
+fn passed_test(s: &Settings, message: &str, note: Text) -> TestResult {
+    TestResult {
+        success: true,
+        fail_reason: None,
+        message: Some(format!("{message}{}", note.render(s.lang))),
+    }
 }
 
 /// A successful connection test with the caller lookup's probe ([`crate::crm::probe`]) added: what it
 /// reaches becomes part of the message, a part the admin configured that cannot work fails the test.
 async fn with_lookup<H: Host>(tested: Json, s: &Settings, host: &H) -> Json {
-    let parsed = json::parse(&tested).ok();
-    let message = parsed
-        .as_ref()
-        .filter(|v| v.get("success") == Some(&Value::Bool(true)))
-        .and_then(|v| v.get("message").and_then(Value::as_str));
-    let Some(message) = message else {
+    let Some(message) = success_message(&tested) else {
         return tested;
     };
     let probe = match s.provider {
         Provider::Oktell => crate::crm::probe(s, host, &oktell::Users { s, host }).await,
         Provider::Rostelecom => crate::crm::probe(s, host, &rostelecom::Users { s, host }).await,
     };
-    let scrub = |t: Text| crate::error::scrub(&t.render(s.lang), &s.secrets());
     value(match probe {
         Ok(None) => return tested,
-        Ok(Some(note)) => TestResult {
-            success: true,
-            fail_reason: None,
-            message: Some(format!("{message}{}", scrub(note))),
-        },
-        Err(e) => TestResult {
-            success: false,
-            fail_reason: Some(scrub(t!(m::LOOKUP_BROKEN, e.text(), message))),
-            message: None,
-        },
+        Ok(Some(note)) => passed_test(s, &message, note),
+        Err(e) => failed_test(s, t!(m::LOOKUP_BROKEN, e.text(), message)),
     })
 }
 
