@@ -579,3 +579,34 @@ fn an_answer_cached_for_one_pbx_is_never_read_for_the_other() {
         "searched again, not read from the other PBX's cache"
     );
 }
+
+#[test]
+fn an_unusable_oktell_directory_script_is_named_as_the_script_not_the_static_list() {
+    let s = Read::from_json(
+        &json!({"provider": "oktell", "oktellUrl": "http://oktell:4055",
+            "oktellMembersScript": "Dir", "language": "en"})
+        .to_string(),
+    );
+    let crm = acme();
+    let c = crm.clone();
+    let mut storage = BTreeMap::new();
+    let host = Scripted::new(&mut storage, 1_000_000.0, |_: &HttpRequest| {
+        Outcome::Response(HttpResponse {
+            status: 200,
+            body: "[not json".into(),
+            ..Default::default()
+        })
+    })
+    .with_crm(move |q| c.answer(q));
+    let op = json!({"op": "parseWebhook", "request": {"method": "GET", "headers": [],
+        "query": [["lookup", "84959561111"]]}});
+    let out = pollster::block_on(call(&s, &op.to_string(), None, &host)).unwrap();
+    drop(host);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["response"]["body"], "Иванов Иван;;");
+    let trace = &storage["voip:crm"];
+    assert!(
+        trace.contains("oktellMembersScript") && !trace.contains("oktellMembers («"),
+        "{trace}"
+    );
+}

@@ -95,12 +95,13 @@ impl<H: Host> crate::crm::Directory for Users<'_, H> {
 
 impl<H: Host> Users<'_, H> {
     async fn staff_unboxed(&self) -> Result<Vec<crate::crm::Staff>, VoipError> {
-        let text = match &self.s.oktell().members_script {
-            Some(_) => script_directory(self.s, self.host).await?,
-            None => self.s.oktell().members.clone().unwrap_or_default(),
+        // An unusable directory is blamed on where it came from, as VoipGetMembers does.
+        let entries = match &self.s.oktell().members_script {
+            Some(_) => members::parse_entries(&script_directory(self.s, self.host).await?)
+                .map_err(|e| script_error(t!(m::SCRIPT_UNUSABLE, e)))?,
+            None => members::parse_entries(self.s.oktell().members.as_deref().unwrap_or_default())
+                .map_err(|e| VoipError::setting("oktellMembers", t!(m::MEMBERS_UNUSABLE, e)))?,
         };
-        let entries = members::parse_entries(&text)
-            .map_err(|e| VoipError::setting("oktellMembers", t!(m::MEMBERS_UNUSABLE, e)))?;
         Ok(entries
             .into_iter()
             .map(|(member, number)| crate::crm::Staff {
