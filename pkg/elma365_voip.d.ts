@@ -31,7 +31,7 @@ export interface Event {
 }
 
 /**
- * A contract function call, as the shim passes it to [`call`].
+ * A contract function call, as the shim passes it to `engine::call`.
  */
 export type Op = { op: "testConnection" } | { op: "getMembers" } | { op: "generateCall"; src: string; dst: string } | { op: "parseWebhook"; request: WebhookRequest } | { op: "getCallLink"; callData?: unknown } | { op: "onWebhookUpdated"; url?: string };
 

@@ -2,7 +2,8 @@
 //! each name onto the host's own `VoipWebhookEvent` / `VoipCallDirection` / `VoipCallDisposition`
 //! member at run time, and leaves an event out rather than send a wrong kind.
 
-use crate::http::WebhookResponse;
+use crate::http::{WebhookRequest, WebhookResponse};
+use crate::json::{self, Parsed};
 use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
@@ -137,4 +138,92 @@ impl WebhookResult {
             response,
         }
     }
+}
+
+/// A contract function call, as the shim passes it to `engine::call`.
+#[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum Op {
+    /// `VoipTestConnection()`.
+    TestConnection,
+    /// `VoipGetMembers()`.
+    GetMembers,
+    /// `VoipGenerateCall(src, dst)`.
+    GenerateCall {
+        /// The employee to ring first.
+        src: String,
+        /// The client to dial once the employee answers.
+        dst: String,
+    },
+    /// `VoipParseWebhookRequest(request)`.
+    ParseWebhook {
+        /// The request, normalised by the shim.
+        request: WebhookRequest,
+    },
+    /// `VoipGetCallLink(callData)`.
+    GetCallLink {
+        /// Exactly what the module put into `callRecord.call`.
+        #[serde(rename = "callData", default)]
+        #[tsify(type = "unknown")]
+        call_data: Value,
+    },
+    /// `VoipOnWebhookUpdated(url)`.
+    OnWebhookUpdated {
+        /// The module's webhook URL.
+        #[serde(default)]
+        url: String,
+    },
+}
+
+impl Op {
+    /// Reads an op as the shim sends it: `{"op": "<tag>", …fields}`.
+    pub fn from_value(v: &Value) -> Parsed<Op> {
+        Ok(match json::string(v, "op")?.as_str() {
+            "testConnection" => Op::TestConnection,
+            "getMembers" => Op::GetMembers,
+            "generateCall" => Op::GenerateCall {
+                src: json::string(v, "src")?,
+                dst: json::string(v, "dst")?,
+            },
+            "parseWebhook" => Op::ParseWebhook {
+                request: WebhookRequest::from_value(json::required(v, "request")?)?,
+            },
+            "getCallLink" => Op::GetCallLink {
+                call_data: v.get("callData").cloned().unwrap_or(Value::Null),
+            },
+            "onWebhookUpdated" => Op::OnWebhookUpdated {
+                url: json::string_or_empty(v, "url")?,
+            },
+            other => return Err(format!("unknown op «{}»", crate::http::snippet(other, 40))),
+        })
+    }
+
+    /// The op's wire tag, e.g. `generateCall`.
+    pub fn name(&self) -> &'static str {
+        op_name(self)
+    }
+}
+
+fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::TestConnection => "testConnection",
+        Op::GetMembers => "getMembers",
+        Op::GenerateCall { .. } => "generateCall",
+        Op::ParseWebhook { .. } => "parseWebhook",
+        Op::GetCallLink { .. } => "getCallLink",
+        Op::OnWebhookUpdated { .. } => "onWebhookUpdated",
+    }
+}
+
+/// A result as ELMA365 gets it, as JSON text (made once, at the end: no intermediate `Value`).
+pub type Json = String;
+
+/// A result as JSON text.
+pub fn value(v: impl Serialize) -> Json {
+    serde_json::to_string(&v).unwrap_or_else(|_| null())
+}
+
+/// The `null` result (the contract functions that return nothing).
+pub fn null() -> Json {
+    "null".into()
 }

@@ -19,18 +19,18 @@
 
 use crate::callstore::{fnv, MAX_VALUE_CHARS};
 use crate::error::VoipError;
+use crate::fields::field;
+use crate::health::WEBHOOK_URL_KEY;
 use crate::host::{self, Host};
 use crate::http::{snippet, HttpRequest, Outcome};
-use crate::i18n::{crm as m, field, t, Text};
+use crate::i18n::{crm as m, t, Text};
 use crate::phone;
-use crate::settings::Settings;
+use crate::settings::{is_uuid, Settings};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::future::Future;
 use std::task::Poll;
 
-/// Storage key under which `VoipOnWebhookUpdated` keeps the module's webhook URL.
-pub const WEBHOOK_URL_KEY: &str = "voip:webhookUrl";
 /// The last lookup that did not come from the cache: `<ms>` when it went well, else `<ms> ! <why>`.
 pub const TRACE_KEY: &str = "voip:crm";
 /// How many slots the per-number answers are spread over.
@@ -134,15 +134,6 @@ pub fn forms(number: &str, country_code: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Whether `s` is a UUID in its canonical text form (8-4-4-4-12 hex digits).
-pub fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
 }
 
 /// ELMA365's address and the module's code for the Web API: the settings, else what the webhook

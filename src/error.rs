@@ -1,13 +1,10 @@
 //! Errors an admin can act on: what failed, which setting is involved, and what to check.
 
-use crate::http::{snippet, Failure, HttpResponse};
-use crate::i18n::{capitalised, common as m, field, t, Lang, Text};
+use crate::fields::field;
+use crate::http::{snippet, Failure, HttpResponse, MAX_ANSWER_BYTES};
+use crate::i18n::{capitalised, common as m, t, Lang, Text};
 use serde::Serialize;
 use std::fmt;
-
-/// The largest PBX answer the module reads: 1 MB (1,048,576 bytes) of body. No answer to the
-/// module's requests comes near it; anything larger is refused before it is parsed.
-pub const MAX_ANSWER_BYTES: usize = 1_048_576;
 
 /// The longest piece of foreign text (a PBX's words, a network or storage error) a message quotes.
 pub const MAX_QUOTE_CHARS: usize = 300;
@@ -583,7 +580,7 @@ mod tests {
         // Raw bytes cross as one Latin-1 character each: counted as bytes, not as UTF-8.
         let raw = HttpResponse {
             status: 200,
-            headers: vec![(crate::oktell::xml::RAW_BODY_HEADER.into(), "latin1".into())],
+            headers: vec![(crate::http::RAW_BODY_HEADER.into(), "latin1".into())],
             body: "\u{ff}".repeat(MAX_ANSWER_BYTES),
             ..Default::default()
         };

@@ -6,6 +6,14 @@ use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
 
+/// The largest PBX answer the module reads: 1 MB (1,048,576 bytes) of body. No answer to the
+/// module's requests comes near it; anything larger is refused before it is parsed.
+pub const MAX_ANSWER_BYTES: usize = 1_048_576;
+
+/// Response header the shim adds when `body` holds the raw bytes as Latin-1 characters (Oktell's
+/// XML, which may be UTF-16: see `oktell::xml`).
+pub const RAW_BODY_HEADER: &str = "x-elma365-voip-raw";
+
 /// A request the core wants the shim to send.
 #[derive(Clone, Debug, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
@@ -94,10 +102,10 @@ impl HttpResponse {
     }
 
     /// The size of the body in bytes as the PBX sent it: one byte per character when the shim
-    /// passed the raw bytes ([`crate::oktell::xml::RAW_BODY_HEADER`]), else the UTF-8 length.
+    /// passed the raw bytes ([`RAW_BODY_HEADER`]), else the UTF-8 length.
     pub fn body_bytes(&self) -> usize {
-        let raw = self.header(crate::oktell::xml::RAW_BODY_HEADER).is_some();
-        if raw && self.body.len() > crate::error::MAX_ANSWER_BYTES {
+        let raw = self.header(RAW_BODY_HEADER).is_some();
+        if raw && self.body.len() > MAX_ANSWER_BYTES {
             self.body.chars().count()
         } else {
             self.body.len()

@@ -19,7 +19,6 @@
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`i18n`]: the one catalogue of admin-facing messages, in Russian and English;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
-//! - `fuzzing` (native only): the fuzz targets' logic, for `fuzz/` and the corpus replay test;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
 
 pub mod callstore;
@@ -27,8 +26,7 @@ pub mod contract;
 pub mod crm;
 pub mod engine;
 pub mod error;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod fuzzing;
+pub mod fields;
 pub mod health;
 pub mod host;
 pub mod http;
@@ -40,8 +38,13 @@ pub mod phone;
 pub mod rostelecom;
 pub mod settings;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+#[cfg(test)]
+mod tests;
 
 /// The crate version, shown in the module script's header and the sandbox.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

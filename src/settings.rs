@@ -1,305 +1,18 @@
-//! Module settings: the one machine-readable description of every field ([`FIELDS`]), and
-//! reading plus validating `Namespace.params.data` into [`Settings`].
-//!
-//! [`FIELDS`] is the single source of truth: validation messages take their labels from it, the
-//! sandbox renders its settings form from it (`settings_schema()` in the wasm API) and a test checks
-//! that the README's settings table says the same.
+//! Module settings: reading and validating `Namespace.params.data` into [`Settings`], by the field
+//! table in [`crate::fields`] (codes, kinds, defaults).
 
 use crate::error::VoipError;
+use crate::fields::field_by_code;
 use crate::i18n::{common as m, t, Lang};
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Which PBX a field belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scope {
-    /// Used by both providers.
-    All,
-    /// Only for Oktell.
-    Oktell,
-    /// Only for the Rostelecom virtual PBX.
-    Rostelecom,
-}
-
-/// The value type an admin declares for a field in ELMA365.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A one-line string.
-    String,
-    /// A secret string (shown masked; never echoed in messages).
-    Secret,
-    /// A multi-line string.
-    Text,
-    /// A number.
-    Number,
-    /// One of a fixed list of strings.
-    Choice,
-    /// An ELMA365 App («Приложение») bound to one app: not a value in `Namespace.params.data`,
-    /// its app is reached as `Namespace.params.fields.<code>.app`.
-    App,
-}
-
-/// One settings field as the admin declares it on the module.
-#[derive(Clone, Copy, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Field {
-    /// The fixed field code, read as `Namespace.params.data.<code>`.
-    pub code: &'static str,
-    /// The value type.
-    pub kind: Kind,
-    /// Which provider uses it.
-    pub scope: Scope,
-    /// The label in ELMA365's language.
-    pub label: &'static str,
-    /// Help text for the admin, in both languages (serialised as `help` in English and `helpRu`).
-    #[serde(flatten)]
-    pub help: Help,
-    /// Whether the provider cannot work without it.
-    pub required: bool,
-    /// The value used when the field is empty.
-    pub default: &'static str,
-    /// An example value.
-    pub example: &'static str,
-    /// Allowed values, for [`Kind::Choice`].
-    pub choices: &'static [&'static str],
-    /// For [`Kind::App`], the app it is meant to be bound to, as `namespace.code`.
-    pub app: &'static str,
-}
-
-/// A field's help text from the catalogue; serialised as `help` (English) and `helpRu`.
-#[derive(Clone, Copy, Debug)]
-pub struct Help(pub &'static crate::i18n::Msg);
-
-impl Serialize for Help {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("help", self.0.en)?;
-        map.serialize_entry("helpRu", &self.0.ru.text())?;
-        map.end()
-    }
-}
-
-const fn field(code: &'static str, kind: Kind, scope: Scope, label: &'static str) -> Field {
-    Field {
-        code,
-        kind,
-        scope,
-        label,
-        help: Help(&m::RAW),
-        required: false,
-        default: "",
-        example: "",
-        choices: &[],
-        app: "",
-    }
-}
-
-/// Every settings field, in the order the form shows them.
-pub const FIELDS: &[Field] = &[
-    Field {
-        help: Help(&m::HELP_PROVIDER),
-        required: true,
-        example: "rostelecom",
-        choices: &["oktell", "rostelecom"],
-        ..field("provider", Kind::Choice, Scope::All, "АТС")
-    },
-    Field {
-        help: Help(&m::HELP_LANGUAGE),
-        default: "ru",
-        example: "en",
-        choices: &["ru", "en"],
-        ..field("language", Kind::Choice, Scope::All, "Язык сообщений")
-    },
-    Field {
-        help: Help(&m::HELP_REQUEST_TIMEOUT_SEC),
-        default: "10",
-        example: "10",
-        ..field(
-            "requestTimeoutSec",
-            Kind::Number,
-            Scope::All,
-            "Таймаут запроса, с",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_COUNTRY_CODE),
-        default: "7",
-        example: "7",
-        ..field("countryCode", Kind::String, Scope::All, "Код страны")
-    },
-    Field {
-        help: Help(&m::HELP_WEBHOOK_SECRET),
-        example: "s3cr3t-2f9a",
-        ..field(
-            "webhookSecret",
-            Kind::Secret,
-            Scope::Oktell,
-            "Секрет вебхука",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_OKTELL_URL),
-        required: true,
-        example: "http://192.168.0.1:4055",
-        ..field(
-            "oktellUrl",
-            Kind::String,
-            Scope::Oktell,
-            "Адрес сервера Oktell",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_OKTELL_LOGIN),
-        example: "elma365",
-        ..field(
-            "oktellLogin",
-            Kind::String,
-            Scope::Oktell,
-            "Логин Web-API Oktell",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_OKTELL_PASSWORD),
-        example: "",
-        ..field(
-            "oktellPassword",
-            Kind::Secret,
-            Scope::Oktell,
-            "Пароль Web-API Oktell",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_OKTELL_MEMBERS_SCRIPT),
-        example: "ELMA365_Users",
-        ..field(
-            "oktellMembersScript",
-            Kind::String,
-            Scope::Oktell,
-            "Сценарий справочника сотрудников",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_OKTELL_MEMBERS),
-        example: "ivanov;Иванов Иван;101",
-        ..field(
-            "oktellMembers",
-            Kind::Text,
-            Scope::Oktell,
-            "Справочник сотрудников",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_RT_API_URL),
-        default: "https://api.cloudpbx.rt.ru",
-        example: "https://api.cloudpbx.rt.ru",
-        ..field(
-            "rtApiUrl",
-            Kind::String,
-            Scope::Rostelecom,
-            "Адрес API ВАТС",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_RT_CLIENT_ID),
-        required: true,
-        example: "000003C405E6525C64C184258C44EC99",
-        ..field(
-            "rtClientId",
-            Kind::String,
-            Scope::Rostelecom,
-            "Код идентификации",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_RT_SIGN_KEY),
-        required: true,
-        example: "00000716ABDA6D4DFF10F82BCBBFC532",
-        ..field("rtSignKey", Kind::Secret, Scope::Rostelecom, "Ключ подписи")
-    },
-    Field {
-        help: Help(&m::HELP_RT_RECORD_IP),
-        example: "203.0.113.10",
-        ..field(
-            "rtRecordIp",
-            Kind::String,
-            Scope::Rostelecom,
-            "IP для ссылок на записи",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_CRM_CONTACTS),
-        app: "_clients._contacts",
-        ..field("crmContacts", Kind::App, Scope::All, "Контакты CRM")
-    },
-    Field {
-        help: Help(&m::HELP_CRM_COMPANIES),
-        app: "_clients._companies",
-        ..field("crmCompanies", Kind::App, Scope::All, "Компании CRM")
-    },
-    Field {
-        help: Help(&m::HELP_CRM_PHONE_FIELD),
-        default: "_phone",
-        example: "_phone",
-        ..field(
-            "crmPhoneField",
-            Kind::String,
-            Scope::All,
-            "Поле телефона в CRM",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_CRM_RESPONSIBLE_FIELD),
-        default: "_responsible",
-        example: "responsible",
-        ..field(
-            "crmResponsibleField",
-            Kind::String,
-            Scope::All,
-            "Поле ответственного в CRM",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_ELMA_API_TOKEN),
-        example: "8f0c1b2e-…",
-        ..field(
-            "elmaApiToken",
-            Kind::Secret,
-            Scope::All,
-            "API-токен ELMA365",
-        )
-    },
-    Field {
-        help: Help(&m::HELP_ELMA_URL),
-        example: "https://mycompany.elma365.ru",
-        ..field("elmaUrl", Kind::String, Scope::All, "Адрес ELMA365")
-    },
-    Field {
-        help: Help(&m::HELP_ELMA_MODULE_CODE),
-        example: "ext_2f1c0d0e-5b7a-4c43-9a64-0a6f3c1d2e77",
-        ..field("elmaModuleCode", Kind::String, Scope::All, "Код модуля")
-    },
-    Field {
-        help: Help(&m::HELP_CRM_LOOKUP_MS),
-        default: "1500",
-        example: "1500",
-        ..field(
-            "crmLookupMs",
-            Kind::Number,
-            Scope::All,
-            "Время на поиск звонящего, мс",
-        )
-    },
-];
-
-/// Looks a field up by its code. Panics on an unknown code: codes are compile-time constants.
-pub fn field_by_code(code: &str) -> &'static Field {
-    FIELDS
-        .iter()
-        .find(|f| f.code == code)
-        .unwrap_or_else(|| panic!("unknown settings field {code}"))
+/// Whether `s` is a UUID in its canonical text form (8-4-4-4-12 hex digits).
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// The PBX the module is configured for.
@@ -589,7 +302,7 @@ fn crm_settings(r: &Reader) -> Result<CrmSettings, VoipError> {
     }
     if let Some(c) = r.text("elmaModuleCode") {
         let uuid = c.strip_prefix("ext_").unwrap_or(&c).to_ascii_lowercase();
-        if !crate::crm::is_uuid(&uuid) {
+        if !is_uuid(&uuid) {
             return Err(VoipError::setting(
                 "elmaModuleCode",
                 t!(m::SET_MODULE_CODE_BAD, clip(&c)),
@@ -769,6 +482,7 @@ pub fn is_ipv4(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fields::FIELDS;
     use serde_json::json;
 
     fn parse(v: Value) -> Result<Settings, VoipError> {

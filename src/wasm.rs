@@ -139,7 +139,7 @@ struct Shim(JsHost);
 
 impl Host for Shim {
     async fn fetch(&self, request: &HttpRequest) -> Result<Outcome, String> {
-        let answer = settle(self.0.fetch(&engine::value(request))).await?;
+        let answer = settle(self.0.fetch(&crate::contract::value(request))).await?;
         let text = answer
             .as_string()
             .ok_or("the shim's fetch adapter answered with something other than text")?;
@@ -227,14 +227,14 @@ pub async fn call(settings: String, op: String, body: Option<String>, host: JsHo
     }
     match engine::call(&settings, &op, body, &host).await {
         Ok(result) => ["{\"result\":", &result, "}"].concat(),
-        Err(error) => format!("{{\"error\":{}}}", engine::value(&error)),
+        Err(error) => format!("{{\"error\":{}}}", crate::contract::value(&error)),
     }
 }
 
 /// The settings field table (code, kind, scope, label, help, required, default, example, choices) as JSON.
 #[wasm_bindgen(js_name = settingsSchema)]
 pub fn settings_schema() -> String {
-    engine::value(crate::settings::FIELDS)
+    crate::contract::value(crate::fields::FIELDS)
 }
 
 /// The core's version.

@@ -1,8 +1,8 @@
 //! Replays every committed fuzz input (fuzz/corpus/<target>/ and fuzz/artifacts/<target>/) through
-//! the matching `elma365_voip::fuzzing` function, on stable and without libFuzzer: a crash once
+//! the matching `elma365_voip_fuzz_logic` function (fuzz/logic), on stable and without libFuzzer: a crash once
 //! found and fixed stays fixed, and the corpus keeps exercising the code it reached.
 
-use elma365_voip::fuzzing::{Target, TARGETS};
+use elma365_voip_fuzz_logic::{Target, TARGETS};
 use std::path::Path;
 use std::time::Instant;
 
@@ -23,7 +23,7 @@ fn replay(dir: &Path) -> usize {
         let name = sub.file_name().unwrap().to_string_lossy().into_owned();
         let run = target(&name).unwrap_or_else(|| {
             panic!(
-                "{} has no matching function in elma365_voip::fuzzing::TARGETS",
+                "{} has no matching function in elma365_voip_fuzz_logic::TARGETS",
                 sub.display()
             )
         });

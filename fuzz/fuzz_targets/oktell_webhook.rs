@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip::fuzzing::oktell_webhook(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip_fuzz_logic::oktell_webhook(data));

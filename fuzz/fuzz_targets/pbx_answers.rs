@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip::fuzzing::pbx_answers(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip_fuzz_logic::pbx_answers(data));

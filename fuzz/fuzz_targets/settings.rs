@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip::fuzzing::settings(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip_fuzz_logic::settings(data));

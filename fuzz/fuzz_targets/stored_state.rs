@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip::fuzzing::stored_state(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| elma365_voip_fuzz_logic::stored_state(data));

@@ -16,8 +16,6 @@ pub mod crm;
 pub mod oktell;
 pub mod rostelecom;
 
-use crate::settings::field_by_code;
-
 /// The language of admin-facing texts: the `language` setting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Lang {
@@ -176,8 +174,9 @@ pub enum Arg {
     Raw(String),
     /// A message of its own, rendered in the same language.
     Text(Text),
-    /// A settings field by its code: `code («label»)` in English, `«label» (code)` in Russian.
-    Field(&'static str),
+    /// A settings field by its code and label (made by `crate::fields::field`): `code («label»)` in
+    /// English, `«label» (code)` in Russian.
+    Field(&'static str, &'static str),
 }
 
 impl From<String> for Arg {
@@ -214,11 +213,6 @@ macro_rules! number_args {
     )*};
 }
 number_args!(u16, u32, u64, usize, i64);
-
-/// A settings field as an argument: see [`Arg::Field`].
-pub fn field(code: &'static str) -> Arg {
-    Arg::Field(code)
-}
 
 /// A message with its arguments, rendered at the edge in the admin's language.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,24 +280,21 @@ fn render_arg(arg: &Arg, lang: Lang, out: &mut String) {
     match arg {
         Arg::Raw(s) => out.push_str(s),
         Arg::Text(t) => t.render_into(lang, out),
-        Arg::Field(code) => {
-            let label = field_by_code(code).label;
-            match lang {
-                Lang::En => {
-                    out.push_str(code);
-                    out.push_str(" («");
-                    out.push_str(label);
-                    out.push_str("»)");
-                }
-                Lang::Ru => {
-                    out.push('«');
-                    out.push_str(label);
-                    out.push_str("» (");
-                    out.push_str(code);
-                    out.push(')');
-                }
+        Arg::Field(code, label) => match lang {
+            Lang::En => {
+                out.push_str(code);
+                out.push_str(" («");
+                out.push_str(label);
+                out.push_str("»)");
             }
-        }
+            Lang::Ru => {
+                out.push('«');
+                out.push_str(label);
+                out.push_str("» (");
+                out.push_str(code);
+                out.push(')');
+            }
+        },
     }
 }
 
@@ -390,7 +381,7 @@ mod tests {
 
     #[test]
     fn fields_are_named_per_language() {
-        let t = t!(common::RAW, field("rtSignKey"));
+        let t = t!(common::RAW, Arg::Field("rtSignKey", "Ключ подписи"));
         assert_eq!(t.render(Lang::En), "rtSignKey («Ключ подписи»)");
         assert_eq!(t.render(Lang::Ru), "«Ключ подписи» (rtSignKey)");
     }

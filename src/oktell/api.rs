@@ -1,8 +1,9 @@
 //! Oktell's server web API: authenticated command URLs and classified answers.
 
 use crate::error::VoipError;
+use crate::fields::field;
 use crate::http::{url_with_query, HttpRequest, HttpResponse, Outcome};
-use crate::i18n::{field, oktell as m, t, Text};
+use crate::i18n::{oktell as m, t, Text};
 use crate::settings::{OktellAuth, Settings};
 use base64::Engine as _;
 
@@ -44,7 +45,7 @@ pub fn auth_hint(s: &Settings) -> Text {
 }
 
 /// The HTTP response to `what`, with network failures, answers over
-/// [`crate::error::MAX_ANSWER_BYTES`] and 401/403 classified.
+/// [`crate::http::MAX_ANSWER_BYTES`] and 401/403 classified.
 pub fn response<'a>(
     s: &Settings,
     what: &str,

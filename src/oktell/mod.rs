@@ -9,17 +9,20 @@
 //! - `VoipGetCallLink`: see [`link`].
 
 pub mod api;
+pub mod chain;
+pub mod inbound;
 pub mod link;
 pub mod members;
 pub mod webhook;
 pub mod xml;
 
+use crate::contract::{null, value, Json, Op};
 use crate::contract::{Member, TestResult};
-use crate::engine::{null, value, Json, Op};
 use crate::error::VoipError;
+use crate::fields::field;
 use crate::host::{self, Host};
 use crate::http::{snippet, HttpRequest, HttpResponse, Outcome};
-use crate::i18n::{field, oktell as m, t, Text};
+use crate::i18n::{oktell as m, t, Text};
 use crate::phone::{self, Number};
 use crate::settings::Settings;
 
@@ -114,7 +117,7 @@ impl<H: Host> Users<'_, H> {
 }
 
 /// The directory from `oktellMembers`, or the error (a note on success when testing).
-fn static_directory(s: &Settings, test: Option<Text>) -> Result<Json, VoipError> {
+pub(crate) fn static_directory(s: &Settings, test: Option<Text>) -> Result<Json, VoipError> {
     let ok = s.oktell();
     let members = match &ok.members {
         Some(text) => members::parse_directory(text)
@@ -194,7 +197,7 @@ fn plain_directory(s: &Settings, outcome: &Outcome) -> Result<Option<String>, Vo
 }
 
 /// The directory text from `execsvcscript`'s `oktellxmlmapper` answer, or why there is none.
-fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> {
+pub(crate) fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> {
     let r = api::response(s, "execsvcscript", outcome)?;
     if r.status != 200 || api::is_html(r) {
         return Err(if r.status == 404 {
@@ -304,6 +307,3 @@ fn license_serial(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> 
         detail: t!(m::NOT_SERIAL, r.status_text(), r.snippet(60)),
     })
 }
-
-#[cfg(test)]
-mod tests;

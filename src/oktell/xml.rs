@@ -5,13 +5,10 @@
 //! UTF-16: then it passes the raw bytes, one Latin-1 character per byte, and marks the response with
 //! the [`RAW_BODY_HEADER`] header, so that the core can decode UTF-16 itself.
 
-use crate::http::HttpResponse;
+use crate::http::{HttpResponse, RAW_BODY_HEADER};
 use crate::i18n::{oktell as m, t, Text};
 use quick_xml::events::Event;
 use quick_xml::Reader;
-
-/// Response header the shim adds when `body` holds the raw bytes as Latin-1 characters.
-pub const RAW_BODY_HEADER: &str = "x-elma365-voip-raw";
 
 /// Decodes XML bytes: UTF-16LE/BE by byte-order mark (or by the `<\0` / `\0<` pattern of an
 /// unmarked UTF-16 document), otherwise UTF-8 (with or without a BOM).

@@ -1,8 +1,9 @@
 //! The Rostelecom integration API: signing, signed requests and checked responses.
 
 use crate::error::VoipError;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::i18n::{common, field, rostelecom as m, t, Text};
+use crate::fields::field;
+use crate::http::{HttpRequest, HttpResponse, WebhookResponse};
+use crate::i18n::{common, rostelecom as m, t, Text};
 use crate::settings::{RostelecomSettings, Settings};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -146,6 +147,29 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
             }))
         }
     }
+}
+
+/// A JSON object from pairs, built without serde (the `json!` macro costs wasm size per field).
+pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_string(), v);
+    }
+    Value::Object(m)
+}
+
+/// A webhook answer in the PBX's shape: `{"result", "resultMessage"}`.
+pub fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
+    let v = obj(vec![
+        ("result", result.into()),
+        ("resultMessage", message.into()),
+    ]);
+    WebhookResponse::json(status, &v)
+}
+
+/// The answer to an accepted `call_events` delivery.
+pub fn ok() -> WebhookResponse {
+    reply(200, 0, "ok")
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
 
 /// `callRecord.call` for a session: what [`session_of`] reads back.
 pub fn record_call_data(session: &str) -> Value {
-    super::webhook::obj(vec![
+    super::api::obj(vec![
         ("provider", "rostelecom".into()),
         ("sessionId", session.into()),
     ])

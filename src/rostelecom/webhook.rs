@@ -43,10 +43,12 @@
 //!   `connected` and the last `disconnected` (0 when never answered) and the events' own
 //!   answered/busy evidence are used instead. `callRecord.call` is
 //!   `{"provider":"rostelecom","sessionId":…}` when the call was recorded (`is_record`), else null.
-
-use super::{api, calls, members::pin_of};
+use super::api;
+use super::api::{obj, ok, reply};
+use super::event::{apply, text, timestamp_ms, CallEvent, CallState, Stage, MAX_SESSION_CHARS};
+use super::record::{end_result, Info};
 use crate::callstore::{CallStore, Confirmed, Loaded, CLAIM_SETTLE_MS};
-use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind, WebhookResult};
+use crate::contract::WebhookResult;
 use crate::error::VoipError;
 use crate::health::{self, Kind, Why};
 use crate::host::{self, Host, Notes};
@@ -55,9 +57,7 @@ use crate::lock;
 use crate::phone;
 use crate::settings::Settings;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-
 /// The largest webhook body accepted, in bytes (real ones are well under 1 KB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long `call_info` may take while the PBX waits for the answer to `end`.
@@ -67,199 +67,6 @@ const SEEN_KEEP: usize = 48;
 
 /// Per-call state under `rt:c:<session_id>` (see [`crate::callstore`]).
 const STORE: CallStore = CallStore::new("rt");
-
-/// A call event's stage (`state`, trimmed, any case).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stage {
-    /// `new`: a new call.
-    New,
-    /// `calling`: dialling an employee's contact number.
-    Calling,
-    /// `connected`: talk starts.
-    Connected,
-    /// `disconnected`: talk ends (the call may go on after a transfer).
-    Disconnected,
-    /// `end`: the call is over.
-    End,
-}
-
-impl Stage {
-    /// The stage for a `state` value; `None` for states this module does not use.
-    pub fn parse(state: &str) -> Option<Stage> {
-        let s = state.trim().to_ascii_lowercase();
-        Some(match s.as_str() {
-            "new" => Stage::New,
-            "calling" => Stage::Calling,
-            "connected" => Stage::Connected,
-            "disconnected" => Stage::Disconnected,
-            "end" => Stage::End,
-            _ => return None,
-        })
-    }
-}
-
-/// The direction for a `type` value; `None` for unknown types.
-pub fn direction(kind: &str) -> Option<Direction> {
-    Some(match kind.trim().to_ascii_lowercase().as_str() {
-        "incoming" => Direction::In,
-        "outbound" | "outgoing" => Direction::Out,
-        "internal" => Direction::Internal,
-        _ => return None,
-    })
-}
-
-/// One `call_events` delivery, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CallEvent {
-    /// `session_id`: the callId of everything this call produces.
-    pub session: String,
-    /// `state`.
-    pub stage: Stage,
-    /// `type`.
-    pub dir: Direction,
-    /// `from_number` (raw).
-    pub from_number: String,
-    /// `from_pin`.
-    pub from_pin: String,
-    /// `request_number` (raw).
-    pub request_number: String,
-    /// `request_pin`.
-    pub request_pin: String,
-    /// `disconnect_reason`.
-    pub reason: String,
-    /// `is_record` is `"true"`.
-    pub is_record: bool,
-    /// `timestamp` (Moscow time).
-    pub timestamp: String,
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.trim().to_string(),
-        Some(Value::Number(n)) => n.to_string(),
-        Some(Value::Bool(b)) => b.to_string(),
-        _ => String::new(),
-    }
-}
-
-impl CallEvent {
-    /// Reads a `call_events` body. `Err` carries why it is ignored (unknown state or type, no id).
-    pub fn parse(v: &Value) -> Result<CallEvent, &'static str> {
-        let stage = Stage::parse(&text(v, "state")).ok_or("a state this module does not use")?;
-        let dir = direction(&text(v, "type")).ok_or("an unknown call type")?;
-        let session = text(v, "session_id");
-        if session.is_empty() {
-            return Err("no session_id");
-        }
-        // What is kept in the call's state is cut, so that no stored value grows with the body.
-        let cut = |t: String| crate::http::cut(t, MAX_FIELD_CHARS);
-        Ok(CallEvent {
-            session,
-            stage,
-            dir,
-            from_number: cut(text(v, "from_number")),
-            from_pin: cut(pin_of(v.get("from_pin")).unwrap_or_default()),
-            request_number: cut(text(v, "request_number")),
-            request_pin: cut(pin_of(v.get("request_pin")).unwrap_or_default()),
-            reason: cut(text(v, "disconnect_reason")),
-            is_record: text(v, "is_record").eq_ignore_ascii_case("true"),
-            timestamp: text(v, "timestamp"),
-        })
-    }
-
-    /// The employee this delivery names: `request_pin`, or `from_pin` on outbound calls.
-    pub fn employee(&self) -> &str {
-        match self.dir {
-            Direction::Out => &self.from_pin,
-            Direction::In | Direction::Internal => &self.request_pin,
-        }
-    }
-
-    /// A short digest identifying this delivery, for de-duplication of PBX retries.
-    fn digest(&self) -> String {
-        let key = format!(
-            "{}|{}|{}|{}|{}|{}|{}",
-            self.stage as u8,
-            self.dir as u8,
-            self.timestamp,
-            self.from_pin,
-            self.request_pin,
-            self.request_number,
-            self.reason
-        );
-        let d = Sha256::digest(key.as_bytes());
-        d[..5]
-            .iter()
-            .flat_map(|b| [b >> 4, b & 15])
-            .map(|n| char::from(b"0123456789abcdef"[n as usize]))
-            .collect()
-    }
-}
-
-/// What the module remembers about an active call, stored as one short JSON object. It is
-/// converted by hand (no derived serde code: every derived field costs wasm size).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CallState {
-    /// First event time (ms since the epoch).
-    pub f: u64,
-    /// First `connected` time, 0 if never.
-    pub c: u64,
-    /// Last `disconnected` time, 0 if never.
-    pub x: u64,
-    /// The employee last rung or connected.
-    pub p: String,
-    /// The employee who last talked.
-    pub w: String,
-    /// Whether someone is talking right now.
-    pub a: bool,
-    /// The `dstPhone` of the last start notification.
-    pub n: String,
-    /// The last disconnect reason.
-    pub r: String,
-    /// Digests of the deliveries already handled.
-    pub s: Vec<String>,
-}
-
-impl CallState {
-    /// The state as stored.
-    pub fn to_json(&self) -> Value {
-        obj(vec![
-            ("f", self.f.into()),
-            ("c", self.c.into()),
-            ("x", self.x.into()),
-            ("p", self.p.as_str().into()),
-            ("w", self.w.as_str().into()),
-            ("a", self.a.into()),
-            ("n", self.n.as_str().into()),
-            ("r", self.r.as_str().into()),
-            ("s", self.s.clone().into()),
-        ])
-    }
-
-    /// Reads a stored state; missing or malformed fields take their defaults.
-    pub fn from_json(v: &Value) -> CallState {
-        let num = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(0);
-        let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        CallState {
-            f: num("f"),
-            c: num("c"),
-            x: num("x"),
-            p: s("p"),
-            w: s("w"),
-            a: v.get("a").and_then(Value::as_bool).unwrap_or(false),
-            n: s("n"),
-            r: s("r"),
-            s: v.get("s")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|d| d.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
-    }
-}
 
 /// Caller information a lookup can give for `get_number_info`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -295,28 +102,6 @@ pub fn number_info_response(info: Option<CallerInfo>) -> WebhookResponse {
         ("PIN", pin.into()),
     ]);
     WebhookResponse::json(200, &v)
-}
-
-/// A JSON object from pairs, built without serde (the `json!` macro costs wasm size per field).
-pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    let mut m = serde_json::Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_string(), v);
-    }
-    Value::Object(m)
-}
-
-fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
-    let v = obj(vec![
-        ("result", result.into()),
-        ("resultMessage", message.into()),
-    ]);
-    WebhookResponse::json(status, &v)
-}
-
-/// The answer to an accepted `call_events` delivery.
-pub fn ok() -> WebhookResponse {
-    reply(200, 0, "ok")
 }
 
 fn ignored(why: &str) -> WebhookResult {
@@ -427,13 +212,6 @@ fn event_time(ev: &CallEvent, now: u64) -> u64 {
     timestamp_ms(&ev.timestamp).unwrap_or(now)
 }
 
-/// The longest number, PIN or reason kept from a delivery (real ones are short); longer ones are cut.
-pub const MAX_FIELD_CHARS: usize = 64;
-
-/// The longest `session_id` taken (real ones are short); a longer one is ignored, so that no
-/// stored value can grow with it.
-pub const MAX_SESSION_CHARS: usize = 128;
-
 /// One `call_events` delivery. In order:
 /// 1. under the call's lock (one instance): read its keys, drop a repeat or anything after `end`,
 ///    map the delivery, and write the state back with the delivery's digest; an `end` also writes
@@ -537,263 +315,13 @@ fn with_notes(mut result: WebhookResult, notes: &Notes, s: &Settings) -> Webhook
     result
 }
 
-/// The start-of-call kind for a direction.
-pub fn start_kind(dir: Direction) -> EventKind {
-    match dir {
-        Direction::In => EventKind::NotifyStart,
-        Direction::Out => EventKind::NotifyOutStart,
-        Direction::Internal => EventKind::NotifyInternal,
-    }
-}
-
-/// The end-of-call kind for a direction.
-pub fn end_kind(dir: Direction) -> EventKind {
-    match dir {
-        Direction::Out => EventKind::NotifyOutEnd,
-        Direction::In | Direction::Internal => EventKind::NotifyEnd,
-    }
-}
-
-fn first_of<'a>(options: &[&'a str]) -> &'a str {
-    options
-        .iter()
-        .copied()
-        .find(|s| !s.is_empty())
-        .unwrap_or("")
-}
-
-/// `(srcPhone, dstPhone)` for a delivery, given the employee PIN known so far.
-pub fn parties(ev: &CallEvent, employee: &str, cc: &str) -> (String, String) {
-    let canon = |raw: &str| phone::canonical(raw, cc);
-    match ev.dir {
-        Direction::In => (
-            canon(&ev.from_number),
-            match employee {
-                "" => canon(&ev.request_number),
-                pin => pin.to_string(),
-            },
-        ),
-        Direction::Out => (
-            match employee {
-                "" => canon(&ev.from_number),
-                pin => pin.to_string(),
-            },
-            canon(&ev.request_number),
-        ),
-        Direction::Internal => (
-            match ev.from_pin.as_str() {
-                "" => canon(&ev.from_number),
-                pin => pin.to_string(),
-            },
-            match employee {
-                "" => canon(&ev.request_number),
-                pin => pin.to_string(),
-            },
-        ),
-    }
-}
-
-/// Applies one (new, not repeated) delivery to the call's state; returns the event to emit.
-/// `end` returns no event here: [`end_result`] builds it once `call_info` has answered.
-pub fn apply(ev: &CallEvent, mut st: CallState, t: u64, cc: &str) -> (Option<Event>, CallState) {
-    if !ev.employee().is_empty() {
-        st.p = ev.employee().to_string();
-    }
-    let (src, dst) = parties(ev, &st.p, cc);
-    let event = |kind, disposition| Event {
-        event: kind,
-        direction: ev.dir,
-        disposition,
-        src_phone: src.clone(),
-        dst_phone: dst.clone(),
-        call_id: ev.session.clone(),
-    };
-    let out = match ev.stage {
-        Stage::New | Stage::Calling if st.n != dst => {
-            st.n = dst.clone();
-            Some(event(start_kind(ev.dir), Disposition::Unknown))
-        }
-        Stage::New | Stage::Calling => None,
-        Stage::Connected => {
-            if st.c == 0 {
-                st.c = t;
-            }
-            let who = first_of(&[&st.p, &dst]).to_string();
-            let again = st.a && st.w == who;
-            st.a = true;
-            st.w = who;
-            (!again).then(|| event(EventKind::NotifyAnswer, Disposition::Answered))
-        }
-        Stage::Disconnected => {
-            st.a = false;
-            st.x = t;
-            st.r = ev.reason.clone();
-            None
-        }
-        Stage::End => None,
-    };
-    (out, st)
-}
-
-/// What `call_info` says about a finished call.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Info {
-    /// `state`: 1 answered, 2 not answered.
-    pub answered: Option<bool>,
-    /// `duration` in seconds.
-    pub duration: Option<u32>,
-    /// SIP status 486 (busy).
-    pub busy: bool,
-    /// `is_record`.
-    pub record: bool,
-    /// `answering_pin`.
-    pub answering_pin: String,
-}
-
-fn whole(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f.max(0.0) as u64)),
-        Value::String(s) => s.trim().split('.').next()?.parse().ok(),
-        _ => None,
-    }
-}
-
-impl Info {
-    /// Reads a checked `call_info` answer (`info` may also come as a one-element array).
-    pub fn parse(answer: &Value) -> Info {
-        let info = match answer.get("info") {
-            Some(Value::Array(a)) => a.first().cloned().unwrap_or(Value::Null),
-            Some(v) => v.clone(),
-            None => Value::Null,
-        };
-        let truthy = |k: &str| match info.get(k) {
-            Some(Value::Bool(b)) => *b,
-            Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true") || s.trim() == "1",
-            Some(Value::Number(n)) => n.as_u64() == Some(1),
-            _ => false,
-        };
-        Info {
-            answered: match whole(info.get("state")) {
-                Some(1) => Some(true),
-                Some(2) => Some(false),
-                _ => None,
-            },
-            duration: whole(info.get("duration")).map(|d| d.min(u64::from(u32::MAX)) as u32),
-            busy: text(&info, "status_code") == "486",
-            record: truthy("is_record"),
-            answering_pin: pin_of(info.get("answering_pin")).unwrap_or_default(),
-        }
-    }
-}
-
-fn is_busy(reason: &str) -> bool {
-    reason == "3"
-        || reason.to_ascii_lowercase().contains("busy")
-        || reason.contains("занят")
-        || reason.contains("Занят")
-}
-
-/// The end event and the call record for `end`, from the call's state and `call_info` (if any).
-pub fn end_result(
-    ev: &CallEvent,
-    st: &CallState,
-    info: Option<&Info>,
-    t: u64,
-    cc: &str,
-) -> WebhookResult {
-    let from_info = info.map_or("", |i| i.answering_pin.as_str());
-    let employee = first_of(&[&st.w, &st.p, ev.employee(), from_info]);
-    let (src, dst) = parties(ev, employee, cc);
-    let talked = st.c > 0;
-    let answered = info.and_then(|i| i.answered).unwrap_or(talked);
-    let disposition = if answered {
-        Disposition::Answered
-    } else if is_busy(&st.r) || is_busy(&ev.reason) || info.is_some_and(|i| i.busy) {
-        Disposition::Busy
-    } else {
-        Disposition::NoAnswer
-    };
-    let fallback = if talked {
-        let until = if st.x >= st.c { st.x } else { t };
-        (until.saturating_sub(st.c) + 500) / 1000
-    } else {
-        0
-    };
-    let duration = match (answered, info.and_then(|i| i.duration)) {
-        (false, _) => 0,
-        (true, Some(d)) => d,
-        (true, None) => fallback.min(u64::from(u32::MAX)) as u32,
-    };
-    let record = ev.is_record || info.is_some_and(|i| i.record);
-    WebhookResult {
-        event: Some(Event {
-            event: end_kind(ev.dir),
-            direction: ev.dir,
-            disposition,
-            src_phone: src.clone(),
-            dst_phone: dst.clone(),
-            call_id: ev.session.clone(),
-        }),
-        call_record: Some(CallRecord {
-            call: if record {
-                calls::record_call_data(&ev.session)
-            } else {
-                Value::Null
-            },
-            call_id: ev.session.clone(),
-            direction: ev.dir,
-            disposition,
-            src_phone: src,
-            dst_phone: dst,
-            duration,
-        }),
-        response: ok(),
-    }
-}
-
-/// Days from 1970-01-01 to a civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `"2018-04-23 15:01:27.214"` (Moscow time, UTC+3) → ms since the epoch; `None` if malformed.
-pub fn timestamp_ms(ts: &str) -> Option<u64> {
-    let ts = ts.trim();
-    let (date, time) = ts.split_once([' ', 'T'])?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let (y, mo, day) = (d.next()??, d.next()??, d.next()??);
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let mut t = hms.split(':').map(|p| p.parse::<i64>().ok());
-    let (h, mi, sec) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
-    let ms_digits: String = frac
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .chain("000".chars())
-        .take(3)
-        .collect();
-    let ms: i64 = ms_digits.parse().ok()?;
-    let valid = (1970..=9999).contains(&y)
-        && (1..=12).contains(&mo)
-        && (1..=31).contains(&day)
-        && (0..24).contains(&h)
-        && (0..60).contains(&mi)
-        && (0..=60).contains(&sec);
-    if !valid {
-        return None;
-    }
-    let secs = days_from_civil(y, mo, day) * 86_400 + h * 3600 + mi * 60 + sec - 3 * 3600;
-    u64::try_from(secs * 1000 + ms).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::{Direction, Disposition, EventKind};
+    use crate::rostelecom::calls;
+    use crate::rostelecom::event::*;
+    use crate::rostelecom::record::*;
     use serde_json::json;
 
     #[test]

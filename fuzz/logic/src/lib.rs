@@ -1,5 +1,5 @@
-//! The fuzz targets' logic (native builds only, never in the wasm). `fuzz/` is the cargo-fuzz crate:
-//! each of its targets is one line calling a function here, and `tests/fuzz_corpus.rs` replays the
+//! The fuzz targets' logic, in a crate of its own (never in the shipped core). `fuzz/` is the
+//! cargo-fuzz crate: each of its targets is one line calling a function here, and `tests/fuzz_corpus.rs` replays the
 //! committed corpus and crash files through the same functions under `cargo test` on stable.
 //!
 //! An input is read as control bytes, then fields ([`Input`]): the bytes up to the first [`SEP`]
@@ -18,12 +18,14 @@
 //! - a webhook the harness signed or authorised is not refused with 403, and one it forged is
 //!   refused without an event, a record or a storage write.
 
-use crate::engine;
-use crate::error::{VoipError, MAX_ANSWER_BYTES};
-use crate::host::{Host, Scripted, Stored};
-use crate::http::{Failure, HttpRequest, HttpResponse, Outcome};
-use crate::oktell::xml::RAW_BODY_HEADER;
-use crate::settings::{Settings, FIELDS};
+use elma365_voip::engine;
+use elma365_voip::error::VoipError;
+use elma365_voip::http::MAX_ANSWER_BYTES;
+use elma365_voip::host::{Host, Scripted, Stored};
+use elma365_voip::http::{Failure, HttpRequest, HttpResponse, Outcome};
+use elma365_voip::http::RAW_BODY_HEADER;
+use elma365_voip::fields::FIELDS;
+use elma365_voip::settings::Settings;
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
@@ -297,11 +299,11 @@ fn call<H: Host>(
     // Both languages, without taking a byte of the input (so the committed corpus keeps its
     // meaning): the parity of the op's text picks one.
     let lang = if op.to_string().len() % 2 == 0 {
-        crate::i18n::Lang::Ru
+        elma365_voip::i18n::Lang::Ru
     } else {
-        crate::i18n::Lang::En
+        elma365_voip::i18n::Lang::En
     };
-    let read = crate::settings::Read {
+    let read = elma365_voip::settings::Read {
         lang,
         settings: settings.clone().map(|mut s| {
             s.lang = lang;
@@ -890,15 +892,15 @@ pub fn oktell_webhook(data: &[u8]) {
         if wrong {
             assert_eq!(status, 403, "accepted without the secret: {op} {reply}");
             assert!(result.get("event").is_none() && result.get("callRecord").is_none());
-            let trace = storage.get(crate::health::REFUSED_KEY).cloned();
+            let trace = storage.get(elma365_voip::health::REFUSED_KEY).cloned();
             assert!(
                 trace.as_deref().is_some_and(|t| t.contains("secret 403")),
                 "refused without a trace: {trace:?}"
             );
             let mut after = storage.clone();
-            after.remove(crate::health::REFUSED_KEY);
+            after.remove(elma365_voip::health::REFUSED_KEY);
             let mut before = before.clone().unwrap_or_default();
-            before.remove(crate::health::REFUSED_KEY);
+            before.remove(elma365_voip::health::REFUSED_KEY);
             assert_eq!(
                 before, after,
                 "refused, yet storage changed beyond the health trace"
@@ -998,7 +1000,7 @@ fn rostelecom_body(inp: &mut Input) -> String {
 
 /// A signed (or deliberately not) Rostelecom webhook request: `(op, body, signed, forged)`.
 fn rostelecom_request(inp: &mut Input, body: String, valid: bool) -> (Value, String, bool, bool) {
-    let sig = crate::rostelecom::api::sign(RT_ID, &body, RT_KEY);
+    let sig = elma365_voip::rostelecom::api::sign(RT_ID, &body, RT_KEY);
     let mut headers = Vec::new();
     // 0-2 signed (header names and hex in any case), 3 signed with another key, 4 no id,
     // 5 another id, 6 no signature, 7 a fuzzed signature.
@@ -1020,7 +1022,7 @@ fn rostelecom_request(inp: &mut Input, body: String, valid: bool) -> (Value, Str
             ("X-Client-ID", RT_ID.into()),
             (
                 "X-Client-Sign",
-                crate::rostelecom::api::sign(RT_ID, &body, "WRONG"),
+                elma365_voip::rostelecom::api::sign(RT_ID, &body, "WRONG"),
             ),
         ])),
         4 => headers.extend(pairs(&[("X-Client-Sign", sig)])),
@@ -1090,9 +1092,9 @@ pub fn rostelecom_webhook(data: &[u8]) {
             );
             assert!(result.get("event").is_none() && result.get("callRecord").is_none());
             let mut after = storage.clone();
-            after.remove(crate::health::REFUSED_KEY);
+            after.remove(elma365_voip::health::REFUSED_KEY);
             let mut before = before.clone().unwrap_or_default();
-            before.remove(crate::health::REFUSED_KEY);
+            before.remove(elma365_voip::health::REFUSED_KEY);
             assert_eq!(
                 before, after,
                 "forged, yet storage changed beyond the health trace"
@@ -1318,7 +1320,7 @@ pub fn settings(data: &[u8]) {
         .map(|s| s.secrets().into_iter().map(str::to_string).collect())
         .unwrap_or_default();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    let oktell = matches!(&settings, Ok(s) if s.provider == crate::settings::Provider::Oktell);
+    let oktell = matches!(&settings, Ok(s) if s.provider == elma365_voip::settings::Provider::Oktell);
     let (op, body) = {
         let mut i = inp.borrow_mut();
         if i.pick(4) == 0 {
@@ -1335,7 +1337,7 @@ pub fn settings(data: &[u8]) {
                     }
                     _ => (RT_ID.to_string(), RT_KEY.to_string()),
                 };
-                let sig = crate::rostelecom::api::sign(&id, &body, &key);
+                let sig = elma365_voip::rostelecom::api::sign(&id, &body, &key);
                 let headers = pairs(&[("X-Client-ID", id), ("X-Client-Sign", sig)]);
                 (webhook_op("POST", &headers, &[], false), Some(body))
             }

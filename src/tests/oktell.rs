@@ -1,9 +1,10 @@
 //! Oktell behaviour through the engine, with in-memory storage: decoding, mapping, XML, links.
 
-use super::webhook::{self, MISSED_AFTER_MS};
-use super::xml;
-use crate::engine::{run_native, Op};
+use crate::contract::Op;
 use crate::http::{HttpRequest, HttpResponse, Outcome, WebhookRequest};
+use crate::oktell::webhook::MISSED_AFTER_MS;
+use crate::oktell::xml;
+use crate::testing::run_native;
 use base64::Engine as _;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -123,8 +124,11 @@ fn base64_tolerates_plus_as_space_missing_padding_and_line_breaks() {
     assert!(b64.contains('+') || b64.contains('/') || b64.ends_with('='));
     let mangled = b64.replace('+', " ").trim_end_matches('=').to_string();
     let mangled = format!("{}\r\n{}", &mangled[..8], &mangled[8..]);
-    assert_eq!(webhook::lenient_base64(&mangled).unwrap(), text.as_bytes());
-    let (list, batch) = webhook::decode_data(&mangled).unwrap();
+    assert_eq!(
+        crate::oktell::inbound::lenient_base64(&mangled).unwrap(),
+        text.as_bytes()
+    );
+    let (list, batch) = crate::oktell::inbound::decode_data(&mangled).unwrap();
     assert_eq!((list.len(), batch), (1, false));
 }
 
@@ -900,7 +904,7 @@ fn raw_bodies_from_the_shim_are_decoded_as_bytes() {
     let bytes = utf16le(EXEC_XML);
     let r = HttpResponse {
         status: 200,
-        headers: vec![(xml::RAW_BODY_HEADER.into(), "latin1".into())],
+        headers: vec![(crate::http::RAW_BODY_HEADER.into(), "latin1".into())],
         body: bytes.iter().map(|b| char::from(*b)).collect(),
         ..Default::default()
     };
@@ -925,7 +929,7 @@ fn members(
             urls.push(req.url.clone());
             let (status, body, raw) = answers.next().expect("an answer for every request");
             let headers = if raw {
-                vec![(xml::RAW_BODY_HEADER.into(), "latin1".into())]
+                vec![(crate::http::RAW_BODY_HEADER.into(), "latin1".into())]
             } else {
                 Vec::new()
             };
@@ -1016,7 +1020,7 @@ fn members_fall_back_to_the_static_list_and_explain_when_there_is_none() {
 
 #[test]
 fn answers_over_a_megabyte_are_refused_for_every_oktell_request() {
-    let big = "1".repeat(crate::error::MAX_ANSWER_BYTES + 1);
+    let big = "1".repeat(crate::http::MAX_ANSWER_BYTES + 1);
     let script = json!({"oktellMembersScript": "ELMA365_Users"});
     let (r, urls) = members(script.clone(), vec![(200, big.clone(), false)]);
     let e = r.unwrap_err();
@@ -1029,7 +1033,7 @@ fn answers_over_a_megabyte_are_refused_for_every_oktell_request() {
         assert!(e.contains(part), "{e} lacks {part}");
     }
     // The XML variant, passed as raw bytes (one Latin-1 character per byte).
-    let raw = "\u{ff}".repeat(crate::error::MAX_ANSWER_BYTES + 1);
+    let raw = "\u{ff}".repeat(crate::http::MAX_ANSWER_BYTES + 1);
     let (r, _) = members(script, vec![(200, String::new(), false), (200, raw, true)]);
     let e = r.unwrap_err();
     assert!(
@@ -1115,7 +1119,7 @@ fn oktell_settings(extra: Value) -> crate::settings::Settings {
 #[test]
 fn a_missing_directory_is_explained_in_russian_with_the_fields_named_the_russian_way() {
     use crate::i18n::Lang;
-    let e = super::static_directory(&oktell_settings(json!({})), None).unwrap_err();
+    let e = crate::oktell::static_directory(&oktell_settings(json!({})), None).unwrap_err();
     let ru = e.render(Lang::Ru);
     for part in [
         "«Сценарий справочника сотрудников» (oktellMembersScript): не заполнено, как и «Справочник сотрудников» (oktellMembers)",
@@ -1127,7 +1131,7 @@ fn a_missing_directory_is_explained_in_russian_with_the_fields_named_the_russian
         .render(Lang::En)
         .contains("oktellMembers («Справочник сотрудников»)"));
     let s = oktell_settings(json!({"oktellMembers": "ivanov;Иван\n;no login\n"}));
-    let ru = super::static_directory(&s, None)
+    let ru = crate::oktell::static_directory(&s, None)
         .unwrap_err()
         .render(Lang::Ru);
     assert!(
@@ -1147,7 +1151,7 @@ fn a_directory_script_that_did_not_start_is_explained_in_russian() {
         body: not_started.into(),
         ..Default::default()
     });
-    let ru = super::xml_directory(&s, &outcome)
+    let ru = crate::oktell::xml_directory(&s, &outcome)
         .unwrap_err()
         .render(Lang::Ru);
     assert!(
@@ -1159,7 +1163,7 @@ fn a_directory_script_that_did_not_start_is_explained_in_russian() {
         body: "<oktellxmlmapper><data>".into(),
         ..Default::default()
     });
-    let ru = super::xml_directory(&s, &outcome)
+    let ru = crate::oktell::xml_directory(&s, &outcome)
         .unwrap_err()
         .render(Lang::Ru);
     assert!(
