@@ -1,35 +1,54 @@
 'use strict';
-// `npm run bench`: the module script side by side with a naive hand-written TypeScript module (the yardstick in
-// ../shared/bench/reference-module.ts, read in place), in the same vm host, on Node 20 and Node 14.16.
+// `npm run bench`: the module script, in both builds, side by side with a naive hand-written TypeScript module
+// (the yardstick in ../shared/bench/reference-module.ts, read in place), in the same vm host, on Node 20 and
+// Node 14.16. The two builds are the WebAssembly one (pkg/elma365-voip.module.ts, "module (wasm)") and the no-wasm
+// one (pkg/elma365-voip.nowasm.module.ts, "module (no-wasm)": the same core compiled to JS by wasm2js).
 //
-//   node scripts/bench.js                 full run (a few minutes on a busy 2-core machine)
-//   node scripts/bench.js --quick         a smoke run with tiny counts (used by npm test; no time is asserted)
+//   node scripts/bench.js                 full run (several minutes on a busy 2-core machine)
+//   node scripts/bench.js --quick         a smoke run with tiny counts (used by npm test; no time is asserted, every
+//                                         answer still is)
 //   node scripts/bench.js --only=node20   skip the Node 14.16 run (--only=node14: skip Node 20)
 //   node scripts/bench.js --load [...]    the load run instead: 25,000 whole calls through one module instance,
 //                                         records checked, memory and storage watched (scripts/load.js)
 //
-// Both modules are loaded by one helper, `load()`, through the contract tests' vm host (tests/harness/host.js):
-// a bare node:vm context with only ELMA365's globals, in particular NO TextEncoder/TextDecoder (checked, and
-// printed), and timers under a second that fire at once (benchSetTimeout). Both get the same settings (the Rostelecom manual's test vector), an in-memory async storage, a host
-// fetch that answers call_info in-process (nothing leaves the machine), and byte-identical signed bodies. Every
-// webhook's answer is checked (status 200; an event with the right kind and callId where one is due), so a broken
-// run fails instead of producing a flattering figure. Only the six contract functions and
-// __elma365voip.warmUp are used, no core internals.
+// Every module is loaded by one helper, `load()`, through the contract tests' vm host (tests/harness/host.js,
+// loadModule): a bare node:vm context with only ELMA365's globals, in particular NO TextEncoder/TextDecoder
+// (checked), and timers under a second that fire at once (benchSetTimeout). The file and the context options are
+// given per module (MODULES), so ELMA365_VOIP_BUILD plays no part here: both builds are always measured, in the
+// same processes. The no-wasm build's context is created as the harness creates it for that build, with string and
+// wasm code generation disabled ({ codeGeneration: { strings: false, wasm: false } }; checked before the script is
+// evaluated: eval and a WebAssembly compile must both be refused there); the other two get a default context. All get
+// the same settings (the Rostelecom manual's test vector), an in-memory async storage, a host fetch that answers
+// call_info in-process (nothing leaves the machine), and byte-identical signed bodies. Every webhook's answer is
+// checked, for every module (status 200; an event with the right kind and callId where one is due), so a broken run
+// fails instead of producing a flattering figure. Only the six contract functions and __elma365voip.warmUp are used,
+// no core internals.
 //
-// The four ratios (product / reference unless said otherwise; medians of wall-clock times, which hold better
-// than absolute figures on a noisy machine):
-//  1. warm webhook: a whole call's signed call_events new, connected, disconnected (not `end`: it fetches
-//     call_info), each timed on its own; the figure is the mean of the three per-state medians. Target ≤ 1.0×.
-//  2. cold start in a fresh process: evaluate the script, then the FIRST webhook answered (for the product the
-//     core is loaded in between by warmUp, so that its loading phases can be reported; the first webhook would
-//     otherwise do the same work). A new process per sample. Targets ≤ 4× on Node 20, ≤ 6× on Node 14.16.
-//  3. module script size in bytes, against the 200,000 B budget (and the reference's size for the ratio).
-//  4. in flight: the warm webhook with 500 other calls started (`new`) and not ended in storage, divided by the
-//     same with no other call. Target ≤ 1.2× for the product; the reference's is shown for comparison.
-// Also reported: the caller lookup (childLookup: get_number_info from the cache against a webhook with no call
-// state, target ≤ 1.5×; and with a CRM whose search answers in 50 ms, the module's own cost beside it), the loading phases of the product's first load, and cold starts again in fresh vm contexts of
-// one process (a long-running host that re-evaluates the script). Results are printed as tables and written to
-// test-artifacts/bench.json (bench-quick.json for --quick).
+// What is measured (medians of wall-clock times; each regime is reported as module / naive for each build, which
+// holds better than absolute figures on a noisy machine):
+//  1. warm signed webhook (childWarm): a whole call's signed call_events new, connected, disconnected (not `end`:
+//     it fetches call_info; it is delivered untimed), each timed on its own, on instances that take turns call by
+//     call in a shuffled order; the figure is the mean of the three per-state medians. Target ≤ 1.5× (the goal
+//     beyond it: 1.0×).
+//  2. a fresh vm context in a process that has already run the script (childAgain): one process creates a new
+//     context per sample, evaluates the script, then answers the first webhook; the modules take turns in a
+//     shuffled order, and each module's first load in the process is left out. Target ≤ 4×.
+//  3. a fresh process (childCold): one new process per sample (the modules taking turns) evaluates the script, then
+//     answers the first webhook. Targets ≤ 4× on Node 20, ≤ 6× on Node 14.16.
+//  In 2 and 3, for both builds of the module, the core is loaded between the two by __elma365voip.warmUp (timed,
+//  and counted in: the first webhook would otherwise do the same work), so that its loading phases can be reported.
+//  Process start-up, reading the file and requiring the harness are not counted (nor for the naive module).
+//  Also:
+//  - module script size in bytes: the WebAssembly build against its 200,000 B budget (aim ≤ 170,000 B); the no-wasm
+//    build's size is printed beside it (the budget is the WebAssembly build's);
+//  - in flight: the warm webhook with 500 other calls started (`new`) and not ended in storage, divided by the same
+//    with no other call, per module. Target ≤ 1.2× (for both builds; the naive module's is shown for comparison);
+//  - the caller lookup (childLookup, the WebAssembly build only: get_number_info from the cache against a webhook
+//    with no call state, target ≤ 1.5×; and with a CRM whose search answers in 50 ms, the module's own cost beside
+//    it), and the loading phases and evaluate / warmUp / first-webhook split of regimes 2 and 3.
+// Printed as one summary table per Node (rows = regimes; columns = module (wasm), module (no-wasm), naive, the
+// two ratios, target, met?), then the figures behind them per Node, and written to test-artifacts/bench.json
+// (bench-quick.json for --quick).
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
@@ -48,11 +67,22 @@ const COUNTS = QUICK
   ? { coldLoads: 2, loads: 3, warmUpCalls: 2, calls: 5, others: 50 }
   : { coldLoads: 15, loads: 40, warmUpCalls: 250, calls: 1500, others: 500 };
 const SIZE_BUDGET = 200000;
-const TARGETS = { warm: 1.0, coldNode20: 4, coldNode14: 6, inFlight: 1.2 };
+const SIZE_AIM = 170000;
+const TARGETS = { warm: 1.5, warmGoal: 1.0, again: 4, coldNode20: 4, coldNode14: 6, inFlight: 1.2 };
 
-// The modules measured, loaded by the same host.
-const MODULES = { product: host.MODULE_TS, reference: host.REFERENCE_TS };
+// The contexts the harness creates for the no-wasm build (tests/harness/host.js, NO_CODE_GENERATION): a server whose
+// script sandbox blocks WebAssembly, and string code generation with it. load() checks that the context refuses both.
+const NO_CODE_GENERATION = { codeGeneration: { strings: false, wasm: false } };
+// The modules measured, loaded by the same host: each one's file and vm context options (named explicitly, so that
+// ELMA365_VOIP_BUILD, which the harness reads, changes nothing here). `product` is the WebAssembly build (the key
+// bench.json has always used), `nowasm` the no-wasm build, `reference` the naive module.
+const MODULES = {
+  product: { file: path.join(root, 'pkg', 'elma365-voip.module.ts'), contextOptions: {}, label: 'module (wasm)' },
+  nowasm: { file: path.join(root, 'pkg', 'elma365-voip.nowasm.module.ts'), contextOptions: NO_CODE_GENERATION, label: 'module (no-wasm)' },
+  reference: { file: host.REFERENCE_TS, contextOptions: {}, label: 'naive' },
+};
 const NAMES = Object.keys(MODULES);
+const BUILDS = ['product', 'nowasm']; // the module's two builds, each measured against the reference
 
 // The Rostelecom manual's signature test vector (shared/spec/rostelecom.md). rtApiUrl points nowhere: the bench
 // host's fetch answers in-process.
@@ -97,10 +127,29 @@ function benchClearTimeout(t) {
   else clearTimeout(t);
 }
 
+/** Throws unless the context refuses what its options disable: eval (strings) and compiling wasm (wasm). */
+function checkCodeGeneration(name, context) {
+  const cg = MODULES[name].contextOptions.codeGeneration;
+  if (!cg) return;
+  const allowed = vm.runInContext(`(() => {
+    const out = [];
+    try { eval('1'); out.push('eval'); } catch (e) { /* refused */ }
+    try { new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])); out.push('WebAssembly'); } catch (e) { /* refused */ }
+    return out;
+  })()`, context);
+  const wanted = [cg.strings === false ? null : 'eval', cg.wasm === false ? null : 'WebAssembly'].filter(Boolean);
+  if (allowed.join() !== wanted.join()) throw new Error(`bench: ${name}'s context allows ${allowed.join(', ') || 'nothing'}, expected ${wanted.join(', ') || 'nothing'}`);
+}
+
 /** One module in the bench's vm host (see the header); `opts` go to the harness's loadModule. */
 function load(name, opts = {}) {
   const globals = { setTimeout: benchSetTimeout, clearTimeout: benchClearTimeout };
-  const mod = host.loadModule(Object.assign({ source: MODULES[name], settings: SETTINGS, fetch: stubFetch, warmUp: false, globals }, opts));
+  const { file, contextOptions } = MODULES[name];
+  const beforeEvaluate = (context) => {
+    checkCodeGeneration(name, context);
+    if (opts.beforeEvaluate) opts.beforeEvaluate(context);
+  };
+  const mod = host.loadModule(Object.assign({ source: file, contextOptions, settings: SETTINGS, fetch: stubFetch, warmUp: false, globals }, opts, { beforeEvaluate }));
   const missing = vm.runInContext('["TextEncoder", "TextDecoder"].filter((n) => typeof globalThis[n] !== "undefined")', mod.context);
   if (missing.length) throw new Error(`bench: the host must not provide ${missing.join(', ')}`);
   return mod;
@@ -164,7 +213,7 @@ async function coldStart(name, session) {
     last = t;
   };
   const req = callRequests(session).new;
-  const mod = load(name, { warmUp: name === 'product', mark });
+  const mod = load(name, { warmUp: name !== 'reference', mark });
   const t = now();
   await deliver(name, mod, session, 'new', req);
   const firstWebhookMs = now() - t;
@@ -177,11 +226,13 @@ async function childCold() {
   return coldStart(arg('module'), 'cold-1');
 }
 
-/** Child: cold starts again in fresh vm contexts of this one process, the modules taking turns. */
+/** Child: cold starts again in fresh vm contexts of this one process, the modules taking turns (in a shuffled order
+    from the second round on, so that the garbage a big module leaves does not always land on the same neighbour). */
 async function childAgain() {
   const out = {};
+  const random = lcg(2);
   for (const name of NAMES) out[name] = [await coldStart(name, 'again-0')];
-  for (let i = 1; i <= COUNTS.loads; i++) for (const name of NAMES) out[name].push(await coldStart(name, `again-${i}`));
+  for (let i = 1; i <= COUNTS.loads; i++) for (const name of shuffled(NAMES, random)) out[name].push(await coldStart(name, `again-${i}`));
   const res = {};
   for (const name of NAMES) res[name] = summary(out[name].slice(1)); // the first one is the process's first load
   return res;
@@ -224,7 +275,7 @@ function storageSize(storage) {
 }
 
 /**
- * Child: warm webhooks. Four module instances (product and reference, each with no other call and with
+ * Child: warm webhooks. Six module instances (each module, with no other call and with
  * COUNTS.others other calls in flight) take turns call by call in a shuffled order, on identical signed bodies; each call's
  * new/connected/disconnected are timed, its `end` (which fetches call_info) only delivered, so that the number of
  * calls in flight stays put.
@@ -348,20 +399,100 @@ function measure(node) {
   };
 }
 
-/** The four ratios, one entry per runtime (size: one for both), with their targets. */
+/** The regimes of the summary: each module's figure, and each build's ratio to the reference against its target. */
+const REGIMES = [
+  {
+    key: 'warm',
+    metric: '1. warm signed webhook',
+    unit: 'µs',
+    pick: (m, n) => m.warm[n].alone.perWebhookUs,
+    target: () => TARGETS.warm,
+    goal: TARGETS.warmGoal,
+  },
+  {
+    key: 'again',
+    metric: '2. fresh vm context, warm process',
+    unit: 'ms',
+    pick: (m, n) => m.again[n].coldStartMs.median,
+    target: () => TARGETS.again,
+  },
+  {
+    key: 'cold',
+    metric: '3. fresh process',
+    unit: 'ms',
+    pick: (m, n) => m.first[n].coldStartMs.median,
+    target: (r) => (r === 'node14' ? TARGETS.coldNode14 : TARGETS.coldNode20),
+  },
+];
+// The key of a build's entry in `ratios` (the WebAssembly build keeps the keys bench.json has always used).
+const ratioKey = (key, name) => (name === 'product' ? key : `${key}.${name}`);
+const BUILD_OF = { product: 'wasm', nowasm: 'nowasm', reference: 'reference' };
+
+/** Every ratio, one entry per runtime (size: one for both), with its target; the summary tables are drawn from these. */
 function ratios(result) {
   const out = [];
-  const add = (key, metric, runtime, value, target, note) => out.push({ key, metric, runtime, value, target, met: target === null ? null : value <= target, note });
   const each = (fn) => Object.entries(result.runtimes).forEach(([r, m]) => fn(r, m));
-  each((r, m) => add('warm', '1. warm webhook (new/connected/disconnected), product / reference', r, m.warm.product.alone.perWebhookUs / m.warm.reference.alone.perWebhookUs, TARGETS.warm));
-  each((r, m) => add('cold', '2. cold start in a fresh process (evaluate + first webhook), product / reference', r, m.first.product.coldStartMs.median / m.first.reference.coldStartMs.median, r === 'node14' ? TARGETS.coldNode14 : TARGETS.coldNode20));
+  for (const g of REGIMES) {
+    each((r, m) => {
+      for (const name of BUILDS) {
+        const value = g.pick(m, name) / g.pick(m, 'reference');
+        const target = g.target(r);
+        out.push({
+          key: ratioKey(g.key, name),
+          regime: g.key,
+          build: BUILD_OF[name],
+          metric: `${g.metric}, ${MODULES[name].label} / naive`,
+          runtime: r,
+          module: g.pick(m, name),
+          reference: g.pick(m, 'reference'),
+          unit: g.unit,
+          value,
+          target,
+          met: value <= target,
+          goal: g.goal === undefined ? null : g.goal,
+          goalMet: g.goal === undefined ? null : value <= g.goal,
+        });
+      }
+    });
+  }
   const s = result.sizes;
-  add('size', '3. module script size, product / reference', 'any', s.script / s.reference, null, `product ≤ ${grouped(SIZE_BUDGET)} B: ${s.script <= SIZE_BUDGET ? 'met' : 'MISSED'} (${grouped(s.script)} B)`);
+  for (const name of BUILDS) {
+    const bytes = name === 'product' ? s.script : s.noWasmScript;
+    const wasm = name === 'product';
+    out.push({
+      key: ratioKey('size', name),
+      regime: 'size',
+      build: BUILD_OF[name],
+      metric: `module script size, ${MODULES[name].label} / naive`,
+      runtime: 'any',
+      module: bytes,
+      reference: s.reference,
+      unit: 'B',
+      value: bytes / s.reference,
+      target: null,
+      budget: wasm ? SIZE_BUDGET : null,
+      aim: wasm ? SIZE_AIM : null,
+      met: wasm ? bytes <= SIZE_BUDGET : null,
+      aimMet: wasm ? bytes <= SIZE_AIM : null,
+      note: wasm ? `≤ ${grouped(SIZE_BUDGET)} B (aim ≤ ${grouped(SIZE_AIM)} B): ${bytes <= SIZE_BUDGET ? 'met' : 'MISSED'}` : 'the budget is the WebAssembly build\'s',
+    });
+  }
   for (const name of NAMES) {
     each((r, m) => {
       const w = m.warm[name];
-      const metric = name === 'product' ? `4. warm webhook, ${w.inFlight.otherCalls} other calls in flight / none, product` : '   the same for the reference (for comparison)';
-      add(`inFlight.${name}`, metric, r, w.inFlight.perWebhookUs / w.alone.perWebhookUs, name === 'product' ? TARGETS.inFlight : null);
+      out.push({
+        key: `inFlight.${name}`,
+        regime: 'inFlight',
+        build: BUILD_OF[name],
+        metric: `warm webhook, ${w.inFlight.otherCalls} other calls in flight / none, ${MODULES[name].label}`,
+        runtime: r,
+        module: w.inFlight.perWebhookUs,
+        reference: null,
+        unit: 'µs',
+        value: w.inFlight.perWebhookUs / w.alone.perWebhookUs,
+        target: name === 'reference' ? null : TARGETS.inFlight,
+        met: name === 'reference' ? null : w.inFlight.perWebhookUs / w.alone.perWebhookUs <= TARGETS.inFlight,
+      });
     });
   }
   return out;
@@ -371,6 +502,8 @@ const f1 = (x) => (x === null || x === undefined ? '-' : x.toFixed(1));
 const f0 = (x) => (x === null || x === undefined ? '-' : x.toFixed(0));
 const f2 = (x) => (x === null || x === undefined ? '-' : x.toFixed(2));
 const grouped = (n) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+const times = (x) => `${f2(x)}×`;
+const timesTarget = (t) => `≤ ${t.toFixed(1)}×`;
 
 function table(head, rows) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
@@ -378,53 +511,87 @@ function table(head, rows) {
   return [fmt(head), ...rows.map(fmt)];
 }
 
+/** One Node's summary: a row per regime; the modules' figures, the two builds' ratios, the target and whether met. */
+function summaryTable(result, r) {
+  const find = (key, name) => result.ratios.find((x) => x.key === ratioKey(key, name) && (x.runtime === r || x.runtime === 'any'));
+  const fig = (x, unit) => (unit === 'µs' ? `${f0(x)} µs` : unit === 'ms' ? `${f1(x)} ms` : `${grouped(x)} B`);
+  const yes = (x) => (x.met === null ? 'n/a' : x.met ? (x.goalMet === false ? 'yes (goal: no)' : x.aimMet === false ? 'yes (aim: no)' : 'yes') : 'NO');
+  const rows = [];
+  for (const g of REGIMES) {
+    const [w, n] = BUILDS.map((name) => find(g.key, name));
+    const target = `${timesTarget(w.target)}${w.goal === null ? '' : ` (goal ${timesTarget(w.goal).slice(2)})`}`;
+    rows.push([g.metric, fig(w.module, g.unit), fig(n.module, g.unit), fig(w.reference, g.unit), times(w.value), times(n.value), target, `${yes(w)} / ${yes(n)}`]);
+  }
+  const [sw, sn] = BUILDS.map((name) => find('size', name));
+  rows.push(['script size', fig(sw.module, 'B'), fig(sn.module, 'B'), fig(sw.reference, 'B'), times(sw.value), times(sn.value),
+    `≤ ${grouped(SIZE_BUDGET)} B, aim ${grouped(SIZE_AIM)}`, `${yes(sw)} / ${yes(sn)}`]);
+  const [fw, fn, fr] = NAMES.map((name) => result.ratios.find((x) => x.key === `inFlight.${name}` && x.runtime === r));
+  const others = result.runtimes[r].warm.product.inFlight.otherCalls;
+  rows.push([`${others} calls in flight / none`, fig(fw.module, 'µs'), fig(fn.module, 'µs'), `${fig(fr.module, 'µs')} (${times(fr.value)})`,
+    times(fw.value), times(fn.value), timesTarget(TARGETS.inFlight), `${yes(fw)} / ${yes(fn)}`]);
+  const head = [`${r} (${result.runtimes[r].version})`, ...NAMES.map((n) => MODULES[n].label), 'ratio wasm', 'ratio no-wasm', 'target', 'met? wasm / no-wasm'];
+  return table(head, rows);
+}
+
+/** One Node's figures behind the summary, a column per module. */
+function detailTable(result, r) {
+  const m = result.runtimes[r];
+  const s = result.sizes;
+  const detail = [];
+  const row = (label, pick) => detail.push([label, ...NAMES.map((n) => pick(n))]);
+  const ms = (st) => `${f1(st.median)} ms (min ${f1(st.min)})`;
+  const us = (st) => `${f0(st.median)} µs (min ${f0(st.min)})`;
+  const phases = (runs) => [...new Set(BUILDS.flatMap((n) => Object.keys(runs[n].phasesMs)))];
+  const cold = (label, runs) => {
+    row(label, (n) => ms(runs[n].coldStartMs));
+    row('  evaluate', (n) => ms(runs[n].evaluateMs));
+    row('  core loaded (warmUp)', (n) => (n === 'reference' ? '-' : ms(runs[n].instantiateMs)));
+    for (const p of phases(runs)) row(`    ${p}`, (n) => (runs[n].phasesMs[p] === undefined ? '' : `${f1(runs[n].phasesMs[p])} ms`));
+    row('  first webhook', (n) => ms(runs[n].firstWebhookMs));
+  };
+  row('module script', (n) => `${grouped(n === 'product' ? s.script : n === 'nowasm' ? s.noWasmScript : s.reference)} B`);
+  cold('fresh process (evaluate + 1st webhook)', m.first);
+  cold('fresh vm context, process already ran it', m.again);
+  for (const key of ['alone', 'inFlight']) {
+    row(`warm webhook, ${m.warm.product[key].otherCalls} other calls in flight`, (n) => `${f0(m.warm[n][key].perWebhookUs)} µs`);
+    for (const state of TIMED) row(`  ${state}`, (n) => us(m.warm[n][key].perStateUs[state]));
+    row('  storage after seeding', (n) => `${m.warm[n][key].storageAfterSeeding.keys} keys, ${grouped(m.warm[n][key].storageAfterSeeding.bytes)} B`);
+  }
+  row('in flight / none', (n) => times(m.warm[n].inFlight.perWebhookUs / m.warm[n].alone.perWebhookUs));
+  return table([`${r} (${m.version})`, ...NAMES.map((n) => MODULES[n].label)], detail);
+}
+
 function report(result) {
   const lines = [];
   const s = result.sizes;
   const runtimes = Object.keys(result.runtimes);
   const rt = (r) => `${r} (${result.runtimes[r].version})`;
-  lines.push(`host: the contract tests' vm host; TextEncoder and TextDecoder absent for both modules; in-memory async storage; call_info answered in-process`);
+  lines.push('host: the contract tests\' vm host; TextEncoder and TextDecoder absent for every module; the no-wasm build\'s context with');
+  lines.push('string and wasm code generation disabled (checked), as the harness loads it; in-memory async storage; call_info answered in-process');
   lines.push('');
-
-  // The four ratios: a row per metric, a column per runtime.
-  const rows = [...new Set(result.ratios.map((x) => x.key))].map((key) => {
-    const xs = result.ratios.filter((x) => x.key === key);
-    const at = (r) => xs.find((x) => x.runtime === r || x.runtime === 'any');
-    const targets = [...new Set(runtimes.map((r) => at(r).target))].filter((t) => t !== null).map((t) => `≤ ${t.toFixed(1)}×`).join(' / ');
-    const cell = (x) => `${f2(x.value)}×${x.met === null ? '' : x.met ? ' met' : ' MISSED'}`;
-    return [xs[0].metric, xs[0].note || targets, ...runtimes.map((r) => cell(at(r)))];
-  });
-  lines.push(...table(['ratio', 'target', ...runtimes.map(rt)], rows));
+  lines.push('summary: each module\'s figure (medians), and each build\'s ratio to the naive module against its target');
+  for (const r of runtimes) {
+    lines.push('');
+    lines.push(...summaryTable(result, r));
+  }
+  const others = result.runtimes[runtimes[0]].warm.product.inFlight.otherCalls;
   lines.push('');
-
-  // The figures behind them.
-  const head = ['', ...runtimes.flatMap((r) => NAMES.map((n) => `${n} ${rt(r)}`))];
-  const detail = [];
-  const row = (label, pick) => detail.push([label, ...runtimes.flatMap((r) => NAMES.map((n) => pick(result.runtimes[r], n)))]);
+  lines.push('1. signed call_events new, connected, disconnected, each timed: the mean of the three medians');
+  lines.push('2. a new vm context in a process that has already run the script: evaluate, (module) load the core, answer the first webhook');
+  lines.push('3. the same in a new process (process start-up, reading the file and requiring the harness not counted)');
+  lines.push(`script size: the budget is the WebAssembly build's; in flight: the warm webhook with ${others} other calls in storage / with none,`);
+  lines.push('each module on its own (the naive module\'s in brackets)');
+  lines.push('');
+  lines.push('the figures behind them:');
+  for (const r of runtimes) {
+    lines.push('');
+    lines.push(...detailTable(result, r));
+  }
+  lines.push('');
+  lines.push('caller lookup (module (wasm) only, warm; the CRM is tests/emulators/elma365.js):');
+  const lk = (r) => result.runtimes[r].lookup;
   const ms = (st) => `${f1(st.median)} ms (min ${f1(st.min)})`;
   const us = (st) => `${f0(st.median)} µs (min ${f0(st.min)})`;
-  row('module script', (m, n) => `${grouped(n === 'product' ? s.script : s.reference)} B`);
-  row('cold start, fresh process', (m, n) => ms(m.first[n].coldStartMs));
-  row('  evaluate', (m, n) => ms(m.first[n].evaluateMs));
-  row('  instantiate (warmUp)', (m, n) => (n === 'product' ? ms(m.first[n].instantiateMs) : '-'));
-  for (const p of Object.keys(result.runtimes[runtimes[0]].first.product.phasesMs)) {
-    row(`    ${p}`, (m, n) => (n === 'product' ? `${f1(m.first[n].phasesMs[p])} ms` : ''));
-  }
-  row('  first webhook', (m, n) => ms(m.first[n].firstWebhookMs));
-  row('cold start, again in a fresh vm context', (m, n) => ms(m.again[n].coldStartMs));
-  row('  evaluate', (m, n) => ms(m.again[n].evaluateMs));
-  row('  instantiate (warmUp)', (m, n) => (n === 'product' ? ms(m.again[n].instantiateMs) : '-'));
-  row('  first webhook', (m, n) => ms(m.again[n].firstWebhookMs));
-  for (const key of ['alone', 'inFlight']) {
-    const others = result.runtimes[runtimes[0]].warm.product[key].otherCalls;
-    row(`warm webhook, ${others} other calls in flight`, (m, n) => `${f0(m.warm[n][key].perWebhookUs)} µs`);
-    for (const state of TIMED) row(`  ${state}`, (m, n) => us(m.warm[n][key].perStateUs[state]));
-    row('  storage after seeding', (m, n) => `${m.warm[n][key].storageAfterSeeding.keys} keys, ${grouped(m.warm[n][key].storageAfterSeeding.bytes)} B`);
-  }
-  lines.push(...table(head, detail));
-  lines.push('');
-  lines.push('caller lookup (product only, warm; the CRM is tests/emulators/elma365.js):');
-  const lk = (r) => result.runtimes[r].lookup;
   lines.push(...table(['', ...runtimes.map(rt)], [
     ['a signed webhook that needs no call state', ...runtimes.map((r) => us(lk(r).statelessUs))],
     ['get_number_info answered from the cache', ...runtimes.map((r) => us(lk(r).cachedUs))],
@@ -433,7 +600,7 @@ function report(result) {
     ['  the module\'s own cost beside the search', ...runtimes.map((r) => `${f1(lk(r).crm50Ms.median - lk(r).searchMs)} ms`)],
   ]));
   lines.push('');
-  lines.push(`product wasm ${grouped(s.wasm)} B raw, ${grouped(s.packed)} B compressed, inside the module script`);
+  lines.push(`module (wasm): the core's wasm ${grouped(s.wasm)} B raw, ${grouped(s.packed)} B compressed, inside the module script`);
   const c = result.counts;
   lines.push(`(medians of ${c.coldLoads} fresh processes per module, ${c.loads} vm loads, ${c.calls} calls of 3 timed webhooks after ${c.warmUpCalls} untimed; ${c.others} other calls in flight${result.quick ? '; --quick: too few samples to mean anything' : ''})`);
   return lines.join('\n');
@@ -446,10 +613,10 @@ async function main() {
     process.stdout.write(JSON.stringify(await fn()));
     return;
   }
-  if (!fs.existsSync(MODULES.reference)) throw new Error(`the reference module is missing: ${MODULES.reference} (../shared/bench/ next to the project)`);
+  if (!fs.existsSync(MODULES.reference.file)) throw new Error(`the reference module is missing: ${MODULES.reference.file} (../shared/bench/ next to the project)`);
   const info = JSON.parse(fs.readFileSync(path.join(root, 'pkg', 'build-info.json'), 'utf8'));
   // Node 14.16 cannot run TypeScript's compiler: transpile both scripts once, here.
-  for (const file of Object.values(MODULES)) host.moduleSource(file);
+  for (const { file } of Object.values(MODULES)) host.moduleSource(file);
   const runtimes = {};
   if (ONLY !== 'node14') runtimes.node20 = measure(process.execPath);
   if (ONLY !== 'node20') runtimes.node14 = measure(NODE14);
@@ -458,7 +625,13 @@ async function main() {
     quick: QUICK,
     counts: COUNTS,
     host: { textEncoder: false, textDecoder: false, storage: 'in-memory async', fetch: 'call_info answered in-process' },
-    sizes: Object.assign({}, info, { script: fs.statSync(MODULES.product).size, reference: fs.statSync(MODULES.reference).size, budget: SIZE_BUDGET }),
+    sizes: Object.assign({}, info, {
+      script: fs.statSync(MODULES.product.file).size,
+      noWasmScript: fs.statSync(MODULES.nowasm.file).size,
+      reference: fs.statSync(MODULES.reference.file).size,
+      budget: SIZE_BUDGET,
+      aim: SIZE_AIM,
+    }),
     runtimes,
   };
   result.ratios = ratios(result);
