@@ -16,6 +16,7 @@
 //! - [`http`]: request/response/webhook values and query/form codecs;
 //! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
+//! - [`sha`]: SHA-256 (signatures and digests), small rather than fast;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`i18n`]: the one catalogue of admin-facing messages, in Russian and English;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
@@ -37,6 +38,7 @@ pub mod oktell;
 pub mod phone;
 pub mod rostelecom;
 pub mod settings;
+pub mod sha;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
