@@ -17,11 +17,13 @@
 //! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
 //! - [`sha`]: SHA-256 (signatures and digests), small rather than fast;
+//! - [`b64`]: base64 (Oktell's Basic auth and form posts), as the base64 crate decodes it;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`i18n`]: the one catalogue of admin-facing messages, in Russian and English;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
 
+pub mod b64;
 pub mod callstore;
 pub mod contract;
 pub mod crm;
