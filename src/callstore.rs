@@ -26,7 +26,6 @@ use crate::host::{Host, Notes, Stored};
 use crate::json::{self, FromJson};
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// How long a call may stay silent before its state is dropped, and how long a tombstone is kept (6 hours).
 pub const CALL_TTL_MS: f64 = 6.0 * 3600.0 * 1000.0;
@@ -213,7 +212,7 @@ pub fn key_id(id: &str) -> std::borrow::Cow<'_, str> {
     if plain || digest {
         return id.into();
     }
-    let d = Sha256::digest(id.as_bytes());
+    let d = crate::sha::sha256(&[id.as_bytes()]);
     let hex: String = d[..12].iter().map(|b| format!("{b:02x}")).collect();
     format!("#{hex}").into()
 }

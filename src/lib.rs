@@ -16,11 +16,14 @@
 //! - [`http`]: request/response/webhook values and query/form codecs;
 //! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
+//! - [`sha`]: SHA-256 (signatures and digests), small rather than fast;
+//! - [`b64`]: base64 (Oktell's Basic auth and form posts), as the base64 crate decodes it;
 //! - [`error`]: admin-facing errors and secret scrubbing;
 //! - [`i18n`]: the one catalogue of admin-facing messages, in Russian and English;
 //! - [`oktell`], [`rostelecom`]: one folder per provider;
 //! - `wasm` (wasm32 only): the `#[wasm_bindgen]` surface: async exports over the shim's host object.
 
+pub mod b64;
 pub mod callstore;
 pub mod contract;
 pub mod crm;
@@ -37,6 +40,7 @@ pub mod oktell;
 pub mod phone;
 pub mod rostelecom;
 pub mod settings;
+pub mod sha;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;

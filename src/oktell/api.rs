@@ -5,7 +5,6 @@ use crate::fields::field;
 use crate::http::{url_with_query, HttpRequest, HttpResponse, Outcome};
 use crate::i18n::{oktell as m, t, Text};
 use crate::settings::{OktellAuth, Settings};
-use base64::Engine as _;
 
 /// Who we talk to, for messages.
 pub fn target(s: &Settings) -> Text {
@@ -26,8 +25,7 @@ pub fn command(s: &Settings, command: &str, params: &[(&str, &str)]) -> HttpRequ
     );
     match &ok.auth {
         OktellAuth::Basic { login, password } => {
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"));
+            let token = crate::b64::encode(format!("{login}:{password}").as_bytes());
             req.header("Authorization", format!("Basic {token}"))
         }
         _ => req,

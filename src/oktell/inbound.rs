@@ -27,8 +27,6 @@ use crate::health::Why;
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
@@ -278,14 +276,7 @@ pub fn lenient_base64(text: &str) -> Result<Vec<u8>, String> {
             c => Some(c),
         })
         .collect();
-    let engine = GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-            .with_decode_allow_trailing_bits(true),
-    );
-    engine
-        .decode(clean.as_bytes())
+    crate::b64::decode_unpadded(clean.as_bytes())
         .map_err(|e| format!("the data field is not base64 ({e})"))
 }
 

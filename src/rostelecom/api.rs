@@ -6,16 +6,11 @@ use crate::http::{HttpRequest, HttpResponse, WebhookResponse};
 use crate::i18n::{common, rostelecom as m, t, Text};
 use crate::settings::{RostelecomSettings, Settings};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// `lowercase hex(SHA-256(client_id + body + sign_key))`, the manual's X-Client-Sign.
 pub fn sign(client_id: &str, body: &str, sign_key: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(client_id.as_bytes());
-    h.update(body.as_bytes());
-    h.update(sign_key.as_bytes());
-    let digest = h.finalize();
+    let digest = crate::sha::sha256(&[client_id.as_bytes(), body.as_bytes(), sign_key.as_bytes()]);
     let mut out = String::with_capacity(64);
     for b in digest {
         out.push(char::from(b"0123456789abcdef"[(b >> 4) as usize]));

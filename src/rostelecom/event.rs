@@ -7,7 +7,6 @@ use super::members::pin_of;
 use crate::contract::{Direction, Disposition, Event, EventKind};
 use crate::phone;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// The longest number, PIN or reason kept from a delivery (real ones are short); longer ones are cut.
 pub const MAX_FIELD_CHARS: usize = 64;
@@ -134,7 +133,7 @@ impl CallEvent {
             self.request_number,
             self.reason
         );
-        let d = Sha256::digest(key.as_bytes());
+        let d = crate::sha::sha256(&[key.as_bytes()]);
         d[..5]
             .iter()
             .flat_map(|b| [b >> 4, b & 15])

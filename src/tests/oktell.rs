@@ -1266,3 +1266,95 @@ fn a_refusal_never_quotes_the_webhook_secret_back() {
     assert!(body.contains("not a number of seconds"), "{r}");
     assert!(!body.contains("hook-s3cret"), "{body}");
 }
+
+/// `lenient_base64` as it was with the base64 crate: the hand decoder must answer exactly this,
+/// `Ok` bytes and error texts alike (the texts reach the webhook's 400 answers).
+fn lenient_base64_by_the_crate(text: &str) -> Result<Vec<u8>, String> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let clean: String = text
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('+'),
+            '-' => Some('+'),
+            '_' => Some('/'),
+            '\r' | '\n' | '\t' | '=' => None,
+            c => Some(c),
+        })
+        .collect();
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine
+        .decode(clean.as_bytes())
+        .map_err(|e| format!("the data field is not base64 ({e})"))
+}
+
+#[test]
+fn lenient_base64_answers_as_the_crate_did_for_every_short_string() {
+    use crate::oktell::inbound::lenient_base64;
+    // Symbols (with 0 and 63, and ones whose low bits are dropped at the end), the characters the
+    // cleaning rewrites or drops, a byte that is no symbol, and a two-byte UTF-8 character.
+    let alphabet = [
+        'A', 'Q', 'w', '9', '+', '/', '=', '-', '_', ' ', '\n', '\r', '\t', '!', 'é',
+    ];
+    let (mut checked, mut errors) = (0usize, 0usize);
+    let mut text = String::new();
+    for len in 0..=5u32 {
+        for mut n in 0..alphabet.len().pow(len) {
+            text.clear();
+            for _ in 0..len {
+                text.push(alphabet[n % alphabet.len()]);
+                n /= alphabet.len();
+            }
+            let want = lenient_base64_by_the_crate(&text);
+            assert_eq!(lenient_base64(&text), want, "{text:?}");
+            checked += 1;
+            errors += usize::from(want.is_err());
+        }
+    }
+    assert_eq!(checked, (0..=5).map(|l| 15usize.pow(l)).sum::<usize>());
+    assert!(
+        errors > checked / 10 && errors < checked,
+        "{errors} of {checked}"
+    );
+}
+
+#[test]
+fn lenient_base64_answers_as_the_crate_did_for_random_strings() {
+    use crate::oktell::inbound::lenient_base64;
+    let symbols: Vec<char> = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+        .chars()
+        .collect();
+    let odd = [
+        '=', '-', '_', ' ', '\n', '\r', '\t', '!', '%', '.', '\0', 'é', 'ж', '€', '😀', '\u{feff}',
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d) as usize
+    };
+    let (mut oks, mut errors) = (0, 0);
+    for round in 0..20_000 {
+        let len = next() % 160;
+        let odd_one_in = 2 + next() % 60;
+        let text: String = (0..len)
+            .map(|_| match next() % odd_one_in {
+                0 => odd[next() % odd.len()],
+                _ => symbols[next() % 64],
+            })
+            .collect();
+        let want = lenient_base64_by_the_crate(&text);
+        assert_eq!(lenient_base64(&text), want, "round {round}: {text:?}");
+        if want.is_ok() {
+            oks += 1;
+        } else {
+            errors += 1;
+        }
+    }
+    assert!(oks > 2_000 && errors > 2_000, "{oks} ok, {errors} errors");
+}
