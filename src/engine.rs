@@ -5,15 +5,13 @@
 use crate::contract::{null, value, Json, Op, TestResult};
 use crate::error::{ErrorOut, VoipError};
 use crate::fields::field;
-use crate::health::{self, Verdict};
+use crate::health::{self, Verdict, WEBHOOK_URL_KEY};
 use crate::host::{self, Host};
 use crate::i18n::{common as m, t, Lang, Text};
 use crate::json;
 use crate::settings::{Provider, Read, Settings};
 use crate::{oktell, rostelecom};
 use serde_json::Value;
-
-pub use crate::health::WEBHOOK_URL_KEY;
 
 /// Runs one contract call to its end on `host`. `settings` is `Namespace.params.data` as read by
 /// [`Settings::from_json`] (the binding reads it once and reuses it while it is unchanged); `op_json`

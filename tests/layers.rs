@@ -93,7 +93,7 @@ fn ident(s: &str) -> String {
 
 /// Every top-level module under `src/` (lib.rs aside) with the text of its files.
 fn modules(src: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
     for entry in std::fs::read_dir(src).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -111,10 +111,10 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
                     }
                 }
             }
-            out.entry(name).or_insert_with(String::new).push_str(&text);
+            out.entry(name).or_default().push_str(&text);
         } else if path.extension().is_some_and(|x| x == "rs") && name != "lib" {
             let text = std::fs::read_to_string(&path).unwrap();
-            out.entry(name).or_insert_with(String::new).push_str(&text);
+            out.entry(name).or_default().push_str(&text);
         }
     }
     out

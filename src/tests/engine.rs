@@ -2,6 +2,7 @@
 
 use crate::contract::Op;
 use crate::engine::*;
+use crate::health::WEBHOOK_URL_KEY;
 use crate::host;
 use crate::http::WebhookRequest;
 use crate::http::{HttpResponse, Outcome};
