@@ -86,4 +86,36 @@ describe('host compatibility', function () {
       for (const call of calls) await assert.rejects(call(), (e) => cause.test(e.message) && /nowasm/.test(e.message));
     });
   }
+
+  if (h.BUILD !== 'nowasm') {
+    // The loader decodes the packed core in parts, in a loop: damage anywhere in the embedded text must end that
+    // loop with the module's own fault, never hang it, pose as a network problem, or as WebAssembly being blocked.
+    const fs = require('fs');
+    const os = require('os');
+    const path = require('path');
+    const { MODULE_TS } = require('../harness/host');
+    const script = fs.readFileSync(MODULE_TS, 'utf8');
+    const text = /'(?:[^'\\\n]|\\.){20000,}'/.exec(script);
+    for (const [how, damage] of [
+      ['one character changed', (t, at) => t.slice(0, at) + (t[at] === 'A' ? 'B' : 'A') + t.slice(at + 1)],
+      ['40 characters changed', (t, at) => t.slice(0, at) + 'A'.repeat(40) + t.slice(at + 40)],
+      ['cut short', (t, at) => t.slice(0, at) + "'"],
+    ]) {
+      it(`a damaged embedded core (${how}) is the module's own fault, named at once`, async () => {
+        assert.ok(text, 'the module script embeds its core as one long string');
+        const at = text.index + Math.floor(text[0].length * 0.6);
+        const bad = script.slice(0, text.index) + damage(text[0], at - text.index) + script.slice(text.index + text[0].length);
+        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'elma365-voip-')), 'damaged.module.ts');
+        fs.writeFileSync(file, bad);
+        const mod = h.loadModule({ source: file, settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: h.SECRETS.rtSignKey }, warmUp: false });
+        const r = await mod.fns.VoipTestConnection();
+        assert.strictEqual(r.success, false);
+        assert.match(r.failReason, h.say({ en: /^elma365-voip: internal error while loading the module's core \(not a network or PBX problem\)/, ru: /^elma365-voip: внутренняя ошибка при загрузке ядра модуля \(не сеть и не АТС\)/ }));
+        assert.match(r.failReason, /the embedded core is damaged/);
+        assert.doesNotMatch(r.failReason, /blocked|заблокирован|нет WebAssembly|no WebAssembly/);
+        h.assertNoSecret(r.failReason);
+        await assert.rejects(mod.fns.VoipGetMembers(), /the embedded core is damaged/);
+      });
+    }
+  }
 });
