@@ -452,19 +452,19 @@ impl CallStore {
             match batch.claim_of(id) {
                 Some(k) if k == nonce => {
                     batch.finish(id);
-                    notes.write(host, &batch.writes(now_ms)).await;
+                    notes.write(host, batch.writes(now_ms)).await;
                     return Confirmed::Mine;
                 }
                 Some(_) => return Confirmed::Taken,
                 None if round == 0 => {
                     batch.claim(id, nonce);
-                    notes.write(host, &batch.writes(now_ms)).await;
+                    notes.write(host, batch.writes(now_ms)).await;
                     drop(guard);
                     host.sleep(wait_ms).await;
                 }
                 None => {
                     batch.finish(id);
-                    notes.write(host, &batch.writes(now_ms)).await;
+                    notes.write(host, batch.writes(now_ms)).await;
                 }
             }
         }

@@ -8,12 +8,13 @@
 //!   as a code (rendered in the admin's language when the check reads it) and, for a malformed
 //!   request, the module's answer to the PBX, masked and cut to [`MAX_DETAIL_CHARS`].
 //!
-//! A trace is best effort: a failed write is ignored, so it can never cost the current request its
-//! event or record. The rule the check applies is [`verdict`].
+//! An accepted request's trace rides on its first state write ([`accepting`]), so that it costs no
+//! storage call of its own; written alone (when no state was), it is best effort. Either way it can
+//! never cost the current request its event or record. The rule the check applies is [`verdict`].
 
 use crate::error::scrub;
 use crate::fields::field;
-use crate::host::{self, Host};
+use crate::host::{self, Host, Notes};
 use crate::http::snippet;
 use crate::i18n::{common as m, t, Lang, Text};
 use crate::settings::Settings;
@@ -141,8 +142,13 @@ fn fix(code: &'static str) -> Text {
 
 /// Records an accepted request (best effort).
 pub async fn accepted<H: Host>(host: &H, kind: Kind) {
-    let line = format!("{} {}", now(host), kind.code());
-    let _ = crate::host::write(host, &[(ACCEPTED_KEY.to_string(), Some(line))]).await;
+    accepting(host, kind).flush(host).await;
+}
+
+/// Storage notes for an accepted request that carry its trace on the request's first write (see
+/// [`Notes::carrying`]); the handler flushes them at its end, writing the trace if nothing did.
+pub fn accepting<H: Host>(host: &H, kind: Kind) -> Notes {
+    Notes::carrying(ACCEPTED_KEY, format!("{} {}", now(host), kind.code()))
 }
 
 /// Records a refused request (best effort), masking the settings' secrets in what it keeps.

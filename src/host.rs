@@ -83,13 +83,33 @@ pub async fn write<H: Host>(
 /// The storage failures one webhook request met. A webhook never gives up on a failed read or
 /// write: it goes on as if nothing was stored (or nothing could be kept), still hands the current
 /// request's event and record to ELMA365, answers the PBX, and says what failed in its answer.
+///
+/// It also carries a best-effort line (the webhook's health trace, see `crate::health`) on the
+/// request's first write, so that the line costs no storage call of its own: [`Notes::carrying`]
+/// sets it, [`Notes::flush`] writes it alone when no write took it.
 #[derive(Debug, Default)]
 pub struct Notes {
     failures: Vec<String>,
     read_failed: bool,
+    carried: Option<(String, Option<String>)>,
 }
 
 impl Notes {
+    /// Notes that carry `line` under `key` on the first write.
+    pub fn carrying(key: &str, line: String) -> Notes {
+        Notes {
+            carried: Some((key.to_string(), Some(line))),
+            ..Notes::default()
+        }
+    }
+
+    /// Writes the carried line if no write took it (best effort: a failure is ignored).
+    pub async fn flush<H: Host>(&mut self, host: &H) {
+        if let Some(line) = self.carried.take() {
+            let _ = write(host, &[line]).await;
+        }
+    }
+
     /// Reads `keys`; on a failure notes it and returns `None`.
     pub async fn read<H: Host>(&mut self, host: &H, keys: &[String]) -> Option<Stored> {
         match read(host, keys).await {
@@ -107,13 +127,15 @@ impl Notes {
         self.read(host, keys).await.unwrap_or_default()
     }
 
-    /// Performs `writes`, unless a read failed before (what was not read must not be overwritten
-    /// with state made up without it); on a failure notes it. Whether they were written.
-    pub async fn write<H: Host>(&mut self, host: &H, writes: &[(String, Option<String>)]) -> bool {
+    /// Performs `writes`, and the carried line after them (on the first write only), unless a read
+    /// failed before (what was not read must not be overwritten with state made up without it);
+    /// on a failure notes it. Whether they were written.
+    pub async fn write<H: Host>(&mut self, host: &H, mut writes: Writes) -> bool {
         if self.read_failed {
             return false;
         }
-        match write(host, writes).await {
+        writes.extend(self.carried.take());
+        match write(host, &writes).await {
             Ok(()) => true,
             Err(e) => {
                 self.note(e);

@@ -84,8 +84,9 @@ pub async fn run<H: Host>(s: &Settings, req: &WebhookRequest, host: &H) -> Webho
                 Some(_) => health::Kind::Scenario,
                 None => health::Kind::Crm,
             };
-            let result = handle(s, pending, &chains, host).await;
-            health::accepted(host, kind).await;
+            let mut notes = health::accepting(host, kind);
+            let result = handle(s, pending, &chains, host, &mut notes).await;
+            notes.flush(host).await;
             result
         }
     }
@@ -185,8 +186,8 @@ pub async fn handle<H: Host>(
     p: Pending,
     chains: &[String],
     host: &H,
+    notes: &mut Notes,
 ) -> WebhookResult {
-    let mut notes = Notes::default();
     let mut changes = IndexChanges::default();
     let mut keys = STORE.batch_keys(chains);
     let mut locked = keys.clone();
@@ -223,15 +224,15 @@ pub async fn handle<H: Host>(
     } = m;
     let mut writes = batch.writes(now);
     writes.extend(changes.writes(&stored, now));
-    notes.write(host, &writes).await;
+    notes.write(host, writes).await;
     drop(guard);
     if !notes.failed() {
-        listed(&changes, host, &mut notes).await;
+        listed(&changes, host, notes).await;
     }
     let mut call_record = None;
     if let Some((id, rec)) = record {
         if STORE
-            .confirm(&id, nonce, CLAIM_SETTLE_MS, host, &mut notes)
+            .confirm(&id, nonce, CLAIM_SETTLE_MS, host, notes)
             .await
             == Confirmed::Mine
         {
@@ -243,7 +244,7 @@ pub async fn handle<H: Host>(
         let first = (nonce % due.len().max(1) as u64) as usize;
         for k in 0..COLLECT_TRIES.min(due.len()) {
             let (slot, key_id) = &due[(first + k) % due.len()];
-            if let Some((ev, rec)) = collect(key_id, slot, host, &mut notes).await {
+            if let Some((ev, rec)) = collect(key_id, slot, host, notes).await {
                 event = event.or(Some(ev));
                 call_record = Some(rec);
                 break;
@@ -294,7 +295,7 @@ async fn listed<H: Host>(changes: &IndexChanges, host: &H, notes: &mut Notes) {
         });
         if !missing.changes.is_empty() {
             notes
-                .write(host, &missing.writes(&stored, host.now_ms()))
+                .write(host, missing.writes(&stored, host.now_ms()))
                 .await;
         }
     }
@@ -335,7 +336,7 @@ async fn collect<H: Host>(
     let Some((chain, o)) = held else {
         if !batch.is_ending(key_id, now) {
             unlist.set(key_id, None);
-            notes.write(host, &unlist.writes(&stored, now)).await;
+            notes.write(host, unlist.writes(&stored, now)).await;
         }
         return None;
     };
@@ -344,7 +345,7 @@ async fn collect<H: Host>(
     }
     let nonce = host.nonce();
     batch.claim(key_id, nonce);
-    if !notes.write(host, &batch.writes(now)).await {
+    if !notes.write(host, batch.writes(now)).await {
         return None;
     }
     drop(guard);
@@ -359,7 +360,7 @@ async fn collect<H: Host>(
     if let Some(stored) = notes.read(host, &[slot.to_string()]).await {
         unlist.set(key_id, None);
         notes
-            .write(host, &unlist.writes(&stored, host.now_ms()))
+            .write(host, unlist.writes(&stored, host.now_ms()))
             .await;
     }
     drop(guard);

@@ -186,11 +186,13 @@ pub async fn handle<H: Host>(
     };
     let has = |k: &str| v.get(k).is_some();
     let (result, kind) = if has("session_id") && has("state") {
+        let mut notes = health::accepting(host, Kind::CallEvent);
         let result = match CallEvent::parse(&v) {
-            Ok(ev) => on_event(ev, s, host).await,
+            Ok(ev) => on_event(ev, s, host, &mut notes).await,
             Err(why) => Ok(ignored(why)),
         };
-        (result, Kind::CallEvent)
+        notes.flush(host).await;
+        return result;
     } else if has("from_number") && has("request_number") && !has("session_id") && !has("state") {
         let cc = &s.country_code;
         let from = phone::canonical(&text(&v, "from_number"), cc);
@@ -225,11 +227,11 @@ async fn on_event<H: Host>(
     ev: CallEvent,
     s: &Settings,
     host: &H,
+    notes: &mut Notes,
 ) -> Result<WebhookResult, VoipError> {
     if ev.session.chars().count() > MAX_SESSION_CHARS {
         return Ok(ignored("the session_id is too long"));
     }
-    let mut notes = Notes::default();
     let keys = STORE.keys(&ev.session);
     let guard = lock::lock(&keys).await;
     let now_ms = host.now_ms();
@@ -268,7 +270,7 @@ async fn on_event<H: Host>(
     if ev.stage == Stage::End {
         loaded.claim(&ev.session, nonce);
     }
-    notes.write(host, &loaded.writes(now_ms)).await;
+    notes.write(host, loaded.writes(now_ms)).await;
     drop(guard);
     if ev.stage != Stage::End {
         return Ok(with_notes(
@@ -277,7 +279,7 @@ async fn on_event<H: Host>(
                 call_record: None,
                 response: ok(),
             },
-            &notes,
+            notes,
             s,
         ));
     }
@@ -295,16 +297,12 @@ async fn on_event<H: Host>(
     };
     let took = (host.now_ms() - asked).max(0.0) as u32;
     let wait = CLAIM_SETTLE_MS.saturating_sub(took);
-    if STORE
-        .confirm(&ev.session, nonce, wait, host, &mut notes)
-        .await
-        == Confirmed::Taken
-    {
+    if STORE.confirm(&ev.session, nonce, wait, host, notes).await == Confirmed::Taken {
         return Ok(ignored("another delivery of this end finished the call"));
     }
     let info = info.map(|i| Info::parse(&i));
     let result = end_result(&ev, &st, info.as_ref(), t, &s.country_code);
-    Ok(with_notes(result, &notes, s))
+    Ok(with_notes(result, notes, s))
 }
 
 /// Adds what failed in storage, if anything did, to the PBX's answer.

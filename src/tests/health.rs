@@ -163,3 +163,99 @@ fn without_a_webhook_url_the_test_says_so() {
         "{r}"
     );
 }
+
+/// A host that logs every storage call and can fail reads: the trace must ride on the state's
+/// write, never cost a storage call of its own, and still be written when nothing else is.
+struct Logged<'a, H> {
+    inner: H,
+    log: &'a std::cell::RefCell<Vec<String>>,
+    fail_reads: bool,
+}
+
+impl<H: crate::host::Host> crate::host::Host for Logged<'_, H> {
+    async fn fetch(&self, request: &crate::http::HttpRequest) -> Result<Outcome, String> {
+        self.inner.fetch(request).await
+    }
+    async fn read(&self, keys: &[String]) -> Result<crate::host::Stored, String> {
+        self.log
+            .borrow_mut()
+            .push(format!("read {}", keys.join(" ")));
+        if self.fail_reads {
+            return Err("storage is down".into());
+        }
+        self.inner.read(keys).await
+    }
+    async fn write(&self, writes: &[(String, Option<String>)]) -> Result<(), String> {
+        let keys: Vec<&str> = writes.iter().map(|(k, _)| k.as_str()).collect();
+        self.log
+            .borrow_mut()
+            .push(format!("write {}", keys.join(" ")));
+        self.inner.write(writes).await
+    }
+    fn now_ms(&self) -> f64 {
+        self.inner.now_ms()
+    }
+    async fn sleep(&self, ms: u32) -> bool {
+        self.inner.sleep(ms).await
+    }
+    async fn crm(&self, request: &str) -> Result<String, String> {
+        self.inner.crm(request).await
+    }
+    fn nonce(&self) -> u64 {
+        self.inner.nonce()
+    }
+}
+
+/// Delivers `webhook(KEY)` on a logged host; returns the storage calls it made.
+fn logged_delivery(storage: &mut BTreeMap<String, String>, fail_reads: bool) -> Vec<String> {
+    let log = std::cell::RefCell::new(Vec::new());
+    let host = Logged {
+        inner: crate::host::Scripted::new(storage, T0, |_| unreachable!()),
+        log: &log,
+        fail_reads,
+    };
+    let read = crate::settings::Read::from_json(&settings("en"));
+    let op = serde_json::to_string(&webhook(KEY)).unwrap();
+    let out = pollster::block_on(crate::engine::call(&read, &op, None, &host)).unwrap();
+    assert!(out.contains("NotifyStart"), "{out}");
+    log.into_inner()
+}
+
+#[test]
+fn a_call_events_trace_rides_on_its_state_write() {
+    let mut storage = BTreeMap::new();
+    let first = logged_delivery(&mut storage, false);
+    assert_eq!(first.len(), 2, "one read and one write: {first:?}");
+    assert!(first[0].starts_with("read rt:c:s1 rt:g:"), "{first:?}");
+    assert!(first[1].starts_with("write rt:g:"), "{first:?}");
+    assert!(
+        first[1].ends_with(&format!(" rt:c:s1 {ACCEPTED_KEY}")),
+        "{first:?}"
+    );
+    assert_eq!(storage[ACCEPTED_KEY], format!("{} call", T0 as u64));
+
+    // A repeat writes no state: the trace is written alone, once.
+    storage.remove(ACCEPTED_KEY);
+    let log = std::cell::RefCell::new(Vec::new());
+    let host = Logged {
+        inner: crate::host::Scripted::new(&mut storage, T0, |_| unreachable!()),
+        log: &log,
+        fail_reads: false,
+    };
+    let read = crate::settings::Read::from_json(&settings("en"));
+    let op = serde_json::to_string(&webhook(KEY)).unwrap();
+    let out = pollster::block_on(crate::engine::call(&read, &op, None, &host)).unwrap();
+    assert!(out.contains("ignored: a repeated delivery"), "{out}");
+    let repeat = log.into_inner();
+    assert_eq!(repeat.len(), 2, "{repeat:?}");
+    assert_eq!(repeat[1], format!("write {ACCEPTED_KEY}"));
+    assert_eq!(storage[ACCEPTED_KEY], format!("{} call", T0 as u64));
+
+    // A failed read: no state is written over what could not be read, the event is still handed
+    // out, and the trace is written alone.
+    let mut storage = BTreeMap::new();
+    let failed = logged_delivery(&mut storage, true);
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[1], format!("write {ACCEPTED_KEY}"));
+    assert_eq!(storage.keys().collect::<Vec<_>>(), [ACCEPTED_KEY]);
+}
