@@ -49,10 +49,12 @@ pub async fn call<H: Host>(
             .map_err(|e| ErrorOut::new(&e, &[], lang));
     }
     let testing = op == Op::TestConnection;
+    // Boxed: the providers' state machines stay where they were made instead of being moved
+    // with this one between awaits (ARCHITECTURE.md, "The warm webhook").
     let outcome = match settings {
         Ok(s) => match s.provider {
-            Provider::Oktell => oktell::run(op, s, host).await,
-            Provider::Rostelecom => rostelecom::run(op, s, host).await,
+            Provider::Oktell => Box::pin(oktell::run(op, s, host)).await,
+            Provider::Rostelecom => Box::pin(rostelecom::run(op, s, host)).await,
         },
         Err(e) => Err(e.clone()),
     };

@@ -229,7 +229,8 @@ pub async fn call(settings: String, op: String, body: Option<String>, host: JsHo
         let _ = host.read(&[]).await;
         panic!("a deliberate panic for the test ({op})");
     }
-    match engine::call(&settings, &op, body, &host).await {
+    // Boxed, so that the engine's state machine is not moved with this one (see engine.rs).
+    match Box::pin(engine::call(&settings, &op, body, &host)).await {
         Ok(result) => ["{\"result\":", &result, "}"].concat(),
         Err(error) => format!("{{\"error\":{}}}", crate::contract::value(&error)),
     }
