@@ -70,16 +70,7 @@ mod tests {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     use base64::Engine as _;
 
-    /// A deterministic xorshift64* stream (no rand crate).
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-    }
+    use crate::sha::tests::Rng;
 
     /// The crate's engine as the decoder was configured before.
     fn reference(input: &[u8]) -> Result<Vec<u8>, String> {

@@ -261,10 +261,15 @@ pub struct WebhookResponse {
 impl WebhookResponse {
     /// A JSON answer.
     pub fn json(status: u16, value: &Value) -> WebhookResponse {
+        WebhookResponse::json_text(status, value.to_string())
+    }
+
+    /// A JSON answer whose text is already written.
+    pub fn json_text(status: u16, body: String) -> WebhookResponse {
         WebhookResponse {
             status,
             content_type: "application/json; charset=utf-8".into(),
-            body: value.to_string(),
+            body,
         }
     }
 

@@ -103,7 +103,7 @@ fn compress(h: &mut [u32; 8], block: &[u8; 64]) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::sha256;
     use sha2::{Digest, Sha256};
 
@@ -111,10 +111,11 @@ mod tests {
         d.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// A deterministic xorshift64* stream (no rand crate).
-    struct Rng(u64);
+    /// A deterministic xorshift64* stream (no rand crate), for the differential tests of this
+    /// layer's hand-written codecs (here and in `b64`).
+    pub(crate) struct Rng(pub(crate) u64);
     impl Rng {
-        fn next(&mut self) -> u64 {
+        pub(crate) fn next(&mut self) -> u64 {
             self.0 ^= self.0 >> 12;
             self.0 ^= self.0 << 25;
             self.0 ^= self.0 >> 27;

@@ -263,11 +263,11 @@ pub fn basic_password(req: &WebhookRequest) -> Option<String> {
     text.split_once(':').map(|(_, p)| p.to_string())
 }
 
-/// Base64 as Oktell's form posts deliver it: `+` may have become a space, line breaks and
-/// padding may be off, and the URL-safe alphabet is tolerated.
-pub fn lenient_base64(text: &str) -> Result<Vec<u8>, String> {
-    let clean: String = text
-        .chars()
+/// The base64 symbols of `text` in the standard alphabet, as [`lenient_base64`] decodes them: a
+/// space (a `+` a form post turned) and `-` become `+`, `_` becomes `/`, line breaks, tabs and
+/// padding are dropped.
+pub(crate) fn base64_cleaned(text: &str) -> String {
+    text.chars()
         .filter_map(|c| match c {
             ' ' => Some('+'),
             '-' => Some('+'),
@@ -275,8 +275,13 @@ pub fn lenient_base64(text: &str) -> Result<Vec<u8>, String> {
             '\r' | '\n' | '\t' | '=' => None,
             c => Some(c),
         })
-        .collect();
-    crate::b64::decode_unpadded(clean.as_bytes())
+        .collect()
+}
+
+/// Base64 as Oktell's form posts deliver it: `+` may have become a space, line breaks and
+/// padding may be off, and the URL-safe alphabet is tolerated.
+pub fn lenient_base64(text: &str) -> Result<Vec<u8>, String> {
+    crate::b64::decode_unpadded(base64_cleaned(text).as_bytes())
         .map_err(|e| format!("the data field is not base64 ({e})"))
 }
 

@@ -157,12 +157,13 @@ pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
 pub fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
     // Written directly, not through a `Value`: every webhook answers with it. The same text as
     // the object would give (its keys in this order).
-    let mut r = WebhookResponse::json(status, &Value::Null);
-    r.body = format!(
-        "{{\"result\":{result},\"resultMessage\":{}}}",
-        Value::from(message)
-    );
-    r
+    WebhookResponse::json_text(
+        status,
+        format!(
+            "{{\"result\":{result},\"resultMessage\":{}}}",
+            Value::from(message)
+        ),
+    )
 }
 
 /// The answer to an accepted `call_events` delivery.

@@ -1271,16 +1271,8 @@ fn a_refusal_never_quotes_the_webhook_secret_back() {
 /// `Ok` bytes and error texts alike (the texts reach the webhook's 400 answers).
 fn lenient_base64_by_the_crate(text: &str) -> Result<Vec<u8>, String> {
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-    let clean: String = text
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('+'),
-            '-' => Some('+'),
-            '_' => Some('/'),
-            '\r' | '\n' | '\t' | '=' => None,
-            c => Some(c),
-        })
-        .collect();
+    // The same cleaning (what is compared is the decoding after it).
+    let clean = crate::oktell::inbound::base64_cleaned(text);
     let engine = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new()

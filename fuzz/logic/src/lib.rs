@@ -623,6 +623,17 @@ fn oktell_settings(inp: &mut Input) -> (Value, Vec<&'static str>) {
     (s, secrets)
 }
 
+/// Either provider's settings, by the input: whether they are Oktell's, the settings, and their
+/// secrets.
+fn either_settings(inp: &mut Input) -> (bool, Value, Vec<&'static str>) {
+    if inp.flag() {
+        let (s, secrets) = oktell_settings(inp);
+        (true, s, secrets)
+    } else {
+        (false, rostelecom_settings(inp), vec![RT_KEY])
+    }
+}
+
 fn rostelecom_settings(inp: &mut Input) -> Value {
     let mut s = json!({"provider": "rostelecom", "rtClientId": RT_ID, "rtSignKey": RT_KEY,
         "rtApiUrl": "http://pbx"});
@@ -1138,12 +1149,7 @@ fn plain_op(inp: &mut Input, oktell: bool) -> Value {
 /// encoding, or a fetch failure) taken from the input.
 pub fn pbx_answers(data: &[u8]) {
     let inp = RefCell::new(Input::new(data));
-    let oktell = inp.borrow_mut().flag();
-    let (s, secrets) = if oktell {
-        oktell_settings(&mut inp.borrow_mut())
-    } else {
-        (rostelecom_settings(&mut inp.borrow_mut()), vec![RT_KEY])
-    };
+    let (oktell, s, secrets) = either_settings(&mut inp.borrow_mut());
     let settings = Settings::from_json(&s.to_string());
     let op = plain_op(&mut inp.borrow_mut(), oktell);
     let name = op["op"].as_str().unwrap_or("").to_string();
@@ -1185,12 +1191,7 @@ pub fn pbx_answers(data: &[u8]) {
 /// text, or that text in the stored shapes), and any read or write may fail.
 pub fn stored_state(data: &[u8]) {
     let inp = RefCell::new(Input::new(data));
-    let oktell = inp.borrow_mut().flag();
-    let (s, secrets) = if oktell {
-        oktell_settings(&mut inp.borrow_mut())
-    } else {
-        (rostelecom_settings(&mut inp.borrow_mut()), vec![RT_KEY])
-    };
+    let (oktell, s, secrets) = either_settings(&mut inp.borrow_mut());
     let settings = Settings::from_json(&s.to_string());
     let with_secret = s.get("webhookSecret").is_some();
     let mut storage = BTreeMap::new();
