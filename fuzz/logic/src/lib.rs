@@ -18,7 +18,11 @@
 //! - a webhook the harness signed or authorised is not refused with 403, and one it forged is
 //!   refused without an event, a record or a storage write.
 
+pub mod reference;
+
 use elma365_voip::engine;
+use elma365_voip::json;
+use elma365_voip::oktell::xml;
 use elma365_voip::error::VoipError;
 use elma365_voip::http::MAX_ANSWER_BYTES;
 use elma365_voip::host::{Host, Scripted, Stored};
@@ -41,6 +45,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("pbx_answers", pbx_answers),
     ("stored_state", stored_state),
     ("settings", settings),
+    ("parsers", parsers),
 ];
 
 /// The byte that separates the control bytes and the fields of an input.
@@ -1354,6 +1359,30 @@ pub fn settings(data: &[u8]) {
     let out = call(&settings, &op, body, &h);
     check_outcome(&name, &out, &secrets, None);
 }
+
+// ---- parsers ----
+
+/// The core's hand-written readers of untrusted text against the crates they replaced, on the
+/// input as text: Oktell's XML answers against quick-xml 0.37 ([`reference::parse_mapper`]), and
+/// JSON against `serde_json::from_str`. Any difference is a finding: in what is read, in the
+/// message for what is not (it reaches the admin), or in how a number is held.
+pub fn parsers(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    assert_eq!(
+        xml::parse_mapper(&text),
+        reference::parse_mapper(&text),
+        "{text:?}"
+    );
+    let ours = json::parse(&text);
+    let theirs = serde_json::from_str::<Value>(&text).map_err(|e| e.to_string());
+    assert_eq!(
+        ours.as_ref().map(Value::to_string),
+        theirs.as_ref().map(Value::to_string),
+        "{text:?}"
+    );
+    assert_eq!(ours, theirs, "{text:?}");
+}
+
 
 #[cfg(test)]
 mod tests {
