@@ -297,7 +297,7 @@ pub fn decode_data(data: &str) -> Result<(Vec<Value>, bool), String> {
 /// whether they came as an array.
 pub fn messages(bytes: &[u8]) -> Result<(Vec<Value>, bool), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the message is not UTF-8 text")?;
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+    let value = crate::json::parse(text.trim_start_matches('\u{feff}'))
         .map_err(|e| format!("the message is not JSON ({e})"))?;
     let (list, batch) = match value {
         Value::Array(a) if a.first().is_some_and(Value::is_string) => {

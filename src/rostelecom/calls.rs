@@ -105,7 +105,7 @@ pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
                 .trim()
         }
         Value::String(s) if s.trim_start().starts_with('{') => {
-            let inner: Value = serde_json::from_str(s).map_err(|_| bad())?;
+            let inner = crate::json::parse(s).map_err(|_| bad())?;
             return session_of(&inner).map_err(|_| bad());
         }
         Value::String(s) => s.trim(),

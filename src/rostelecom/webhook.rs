@@ -172,7 +172,7 @@ pub async fn handle<H: Host>(
     host: &H,
 ) -> Result<WebhookResult, VoipError> {
     let parsed = verify(req, s).and_then(|body| {
-        match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
+        match crate::json::parse(body.trim_start_matches('\u{feff}')) {
             Ok(v @ Value::Object(_)) => Ok(v),
             _ => Err(malformed(400, "the body is not a JSON object")),
         }
