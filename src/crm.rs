@@ -24,9 +24,10 @@ use crate::health::WEBHOOK_URL_KEY;
 use crate::host::{self, Host};
 use crate::http::{snippet, HttpRequest, Outcome};
 use crate::i18n::{crm as m, t, Text};
+use crate::json::obj;
 use crate::phone;
 use crate::settings::{is_uuid, Settings};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::future::Future;
 use std::task::Poll;
@@ -213,9 +214,13 @@ async fn search<H: Host>(
     values: &[String],
     user: Option<&str>,
 ) -> Result<Option<Vec<Item>>, VoipError> {
-    let mut request = json!({
-        "op": "search", "app": app, "phone": s.crm.phone_field, "values": values, "size": SEARCH_SIZE,
-    });
+    let mut request = obj(vec![
+        ("op", "search".into()),
+        ("app", app.into()),
+        ("phone", s.crm.phone_field.as_str().into()),
+        ("values", values.iter().map(String::as_str).collect()),
+        ("size", SEARCH_SIZE.into()),
+    ]);
     if let Some(r) = user {
         request["user"] = r.into();
     }
@@ -291,7 +296,11 @@ struct User {
 }
 
 async fn user<H: Host>(host: &H, reference: &str) -> Result<User, VoipError> {
-    let answer = ask(host, &json!({"op": "user", "ref": reference})).await?;
+    let answer = ask(
+        host,
+        &obj(vec![("op", "user".into()), ("ref", reference.into())]),
+    )
+    .await?;
     match answer.get("user") {
         Some(u) if u.is_object() => Ok(User {
             id: text_of(u, "id"),

@@ -245,8 +245,7 @@ impl<F: FnMut(&HttpRequest) -> Outcome> Host for Scripted<'_, F> {
     }
 
     async fn crm(&self, request: &str) -> Result<String, String> {
-        let request: serde_json::Value =
-            serde_json::from_str(request).map_err(|e| e.to_string())?;
+        let request = crate::json::parse(request)?;
         let answer = match self.crm.borrow_mut().as_mut() {
             Some(answer) => answer(&request),
             None => Some(serde_json::json!({"unbound": true})),

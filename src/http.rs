@@ -98,7 +98,7 @@ impl HttpResponse {
 
     /// The body parsed as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
-        serde_json::from_str(self.body.trim_start_matches('\u{feff}')).ok()
+        crate::json::parse(self.body.trim_start_matches('\u{feff}')).ok()
     }
 
     /// The size of the body in bytes as the PBX sent it: one byte per character when the shim

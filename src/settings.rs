@@ -337,7 +337,7 @@ pub struct Read {
 impl Read {
     /// Reads `Namespace.params.data` given as JSON text.
     pub fn from_json(text: &str) -> Read {
-        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        let value = crate::json::parse(text).unwrap_or(Value::Null);
         let empty = Map::new();
         let map = value.as_object().unwrap_or(&empty);
         Read {

@@ -18,13 +18,13 @@ pub fn run_native(
 ) -> Result<serde_json::Value, String> {
     let host = Scripted::new(storage, now_ms, respond);
     let op = serde_json::to_string(op).unwrap_or_default();
-    let mut json: serde_json::Value = serde_json::from_str(settings_json).unwrap_or_default();
+    let mut json = crate::json::parse(settings_json).unwrap_or_default();
     if let Some(map) = json.as_object_mut() {
         map.entry("language").or_insert("en".into());
     }
     let settings = crate::settings::Read::from_json(&json.to_string());
     let result = pollster::block_on(crate::engine::call(&settings, &op, None, &host));
     result
-        .map(|text| serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+        .map(|text| crate::json::parse(&text).unwrap_or(serde_json::Value::Null))
         .map_err(|e| e.message)
 }

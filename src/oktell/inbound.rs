@@ -27,7 +27,7 @@ use crate::health::Why;
 use crate::http::{parse_form, snippet, WebhookRequest, WebhookResponse};
 use crate::phone;
 use crate::settings::Settings;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 /// The longest chain id, login or number taken from a message (real ones are short); a message
@@ -206,7 +206,11 @@ pub fn start(s: &Settings, req: &WebhookRequest) -> Start {
 pub fn lookup_reply(found: Option<crate::crm::Found>, json: bool) -> WebhookResponse {
     let f = found.unwrap_or_default();
     if json {
-        let v = json!({"name": f.name, "login": f.member, "number": f.number});
+        let v = crate::json::obj(vec![
+            ("name", f.name.into()),
+            ("login", f.member.into()),
+            ("number", f.number.into()),
+        ]);
         return WebhookResponse::json(200, &v);
     }
     let name = crate::crm::display_name(&f.name, crate::crm::MAX_NAME_CHARS).replace(';', ",");
@@ -297,7 +301,7 @@ pub fn decode_data(data: &str) -> Result<(Vec<Value>, bool), String> {
 /// whether they came as an array.
 pub fn messages(bytes: &[u8]) -> Result<(Vec<Value>, bool), String> {
     let text = std::str::from_utf8(bytes).map_err(|_| "the message is not UTF-8 text")?;
-    let value: Value = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+    let value = crate::json::parse(text.trim_start_matches('\u{feff}'))
         .map_err(|e| format!("the message is not JSON ({e})"))?;
     let (list, batch) = match value {
         Value::Array(a) if a.first().is_some_and(Value::is_string) => {

@@ -51,7 +51,7 @@ use crate::http::WebhookRequest;
 use crate::lock;
 use crate::phone;
 use crate::settings::Settings;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The per-chain store (`ok:c:<chainid>` and its sweep slot `ok:g:<n>`, see [`crate::callstore`]).
 pub const STORE: CallStore = CallStore::new("ok");
@@ -606,7 +606,7 @@ impl Mapper<'_> {
                 let call = if sc.record.is_empty() {
                     Value::Null
                 } else {
-                    json!({ "record": sc.record })
+                    crate::json::obj(vec![("record", sc.record.as_str().into())])
                 };
                 return self.end(id, c, disposition, secs, call);
             }

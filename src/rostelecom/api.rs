@@ -144,15 +144,6 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
     }
 }
 
-/// A JSON object from pairs, built without serde (the `json!` macro costs wasm size per field).
-pub fn obj(pairs: Vec<(&str, Value)>) -> Value {
-    let mut m = serde_json::Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_string(), v);
-    }
-    Value::Object(m)
-}
-
 /// A webhook answer in the PBX's shape: `{"result", "resultMessage"}`.
 pub fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
     // Written directly, not through a `Value`: every webhook answers with it. The same text as
@@ -179,7 +170,7 @@ mod tests {
     fn a_reply_is_the_objects_json() {
         for (status, result, message) in [(200, 0, "ok"), (403, 3, "a \"quoted\" \\ line\nв два")]
         {
-            let v = obj(vec![
+            let v = crate::json::obj(vec![
                 ("result", result.into()),
                 ("resultMessage", message.into()),
             ]);

@@ -105,7 +105,7 @@ pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
                 .trim()
         }
         Value::String(s) if s.trim_start().starts_with('{') => {
-            let inner: Value = serde_json::from_str(s).map_err(|_| bad())?;
+            let inner = crate::json::parse(s).map_err(|_| bad())?;
             return session_of(&inner).map_err(|_| bad());
         }
         Value::String(s) => s.trim(),
@@ -124,7 +124,7 @@ pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
 
 /// `callRecord.call` for a session: what [`session_of`] reads back.
 pub fn record_call_data(session: &str) -> Value {
-    super::api::obj(vec![
+    crate::json::obj(vec![
         ("provider", "rostelecom".into()),
         ("sessionId", session.into()),
     ])

@@ -2,9 +2,9 @@
 //! ([`CallState`]), and the mapping of a delivery to an ELMA365 event ([`apply`]); see
 //! [`super::webhook`] for the table and the flow.
 
-use super::api::obj;
 use super::members::pin_of;
 use crate::contract::{Direction, Disposition, Event, EventKind};
+use crate::json::obj;
 use crate::phone;
 use serde_json::Value;
 

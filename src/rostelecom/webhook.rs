@@ -44,7 +44,7 @@
 //!   answered/busy evidence are used instead. `callRecord.call` is
 //!   `{"provider":"rostelecom","sessionId":…}` when the call was recorded (`is_record`), else null.
 use super::api;
-use super::api::{obj, ok, reply};
+use super::api::{ok, reply};
 use super::event::{apply, text, timestamp_ms, CallEvent, CallState, Stage, MAX_SESSION_CHARS};
 use super::record::{end_result, Info};
 use crate::callstore::{CallStore, Confirmed, Loaded, CLAIM_SETTLE_MS};
@@ -53,6 +53,7 @@ use crate::error::VoipError;
 use crate::health::{self, Kind, Why};
 use crate::host::{self, Host, Notes};
 use crate::http::{Outcome, WebhookRequest, WebhookResponse};
+use crate::json::obj;
 use crate::lock;
 use crate::phone;
 use crate::settings::Settings;
@@ -172,7 +173,7 @@ pub async fn handle<H: Host>(
     host: &H,
 ) -> Result<WebhookResult, VoipError> {
     let parsed = verify(req, s).and_then(|body| {
-        match serde_json::from_str(body.trim_start_matches('\u{feff}')) {
+        match crate::json::parse(body.trim_start_matches('\u{feff}')) {
             Ok(v @ Value::Object(_)) => Ok(v),
             _ => Err(malformed(400, "the body is not a JSON object")),
         }

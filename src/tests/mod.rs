@@ -4,5 +4,6 @@
 
 mod engine;
 mod health;
+mod json;
 mod oktell;
 mod rostelecom;
