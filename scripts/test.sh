@@ -57,11 +57,13 @@ suite "cargo clippy -D warnings" cargo clippy --all-targets --quiet -- -D warnin
 suite "cargo clippy -D warnings (wasm32: the binding)" cargo clippy --quiet --lib --target wasm32-unknown-unknown \
   --features panic-test -- -D warnings
 suite "cargo test" cargo test --quiet
-# The fuzz targets' logic is a crate of its own (fuzz/logic, in the fuzz workspace); its own unit tests, built into
-# this target directory so nothing is compiled twice.
-suite "fuzz/logic: cargo clippy -D warnings" env CARGO_TARGET_DIR=target cargo clippy --quiet --all-targets \
+# The fuzz targets' logic is a crate of its own (fuzz/logic, in the fuzz workspace); its own unit tests, built in that
+# workspace's target directory (where cargo fuzz builds too). Not in target/: the core's library is also a cdylib, so
+# its rlib has no hash in its name, and the fuzz workspace's build of it would replace the one that the main
+# crate's next `cargo test` links (against another build of serde_json: "expected `Value`, found `Value`").
+suite "fuzz/logic: cargo clippy -D warnings" env CARGO_TARGET_DIR=fuzz/target cargo clippy --quiet --all-targets \
   --manifest-path fuzz/logic/Cargo.toml -- -D warnings
-suite "fuzz/logic: cargo test" env CARGO_TARGET_DIR=target cargo test --quiet --manifest-path fuzz/logic/Cargo.toml
+suite "fuzz/logic: cargo test" env CARGO_TARGET_DIR=fuzz/target cargo test --quiet --manifest-path fuzz/logic/Cargo.toml
 suite "loader/: cargo fmt --check" cargo fmt --check --manifest-path loader/Cargo.toml
 suite "loader/: cargo clippy -D warnings" cargo clippy --quiet --release --target wasm32-unknown-unknown \
   --manifest-path loader/Cargo.toml --target-dir target/loader -- -D warnings
