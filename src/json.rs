@@ -64,6 +64,20 @@ pub fn parse(text: &str) -> Parsed<Value> {
     })
 }
 
+/// The bytes that end the plain run of a string: `"`, `\\` and control characters (serde_json's
+/// `ESCAPE` table: one load a byte).
+static STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
 /// A parse error: serde_json's message and the index its position is computed from.
 type Fail = (&'static str, usize);
 
@@ -118,10 +132,12 @@ impl Parser<'_> {
 
     /// Skips whitespace; the next byte after it.
     fn ws(&mut self) -> Option<u8> {
-        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
-            self.i += 1;
+        let (b, mut i) = (self.b, self.i);
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = b.get(i) {
+            i += 1;
         }
-        self.peek()
+        self.i = i;
+        b.get(i).copied()
     }
 
     /// serde_json's `deserialize_any` with `Value`'s visitor.
@@ -228,14 +244,20 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.i;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
+            // Indexed directly, not through `peek`: a call per byte at `opt-level = "z"`. Most
+            // strings are plain, and are read whole.
+            let (b, mut i) = (self.b, self.i);
+            while i < b.len() && !STOP[usize::from(b[i])] {
+                i += 1;
             }
+            self.i = i;
             // `start` and `self.i` are at an ASCII byte or the end: character boundaries.
-            out.push_str(self.text.get(start..self.i).unwrap_or_default());
+            let plain = self.text.get(start..self.i).unwrap_or_default();
+            if out.is_empty() && self.peek() == Some(b'"') {
+                self.i += 1;
+                return Some(plain.to_string());
+            }
+            out.push_str(plain);
             match self.next() {
                 None => return self.err(EOF_STRING),
                 Some(b'"') => return Some(out),
