@@ -374,6 +374,42 @@ mod tests {
         }
     }
 
+    /// `capitalised` raises only an ASCII letter: every target that can start these two sentences,
+    /// in both languages, must come out with a capital (or a letter that has no case).
+    #[test]
+    fn auth_and_not_pbx_sentences_start_with_a_capital_in_both_languages() {
+        use crate::i18n::{crm, oktell, rostelecom};
+        let targets = [
+            t!(oktell::TARGET, "http://pbx:4055"),
+            t!(rostelecom::TARGET, "https://api.example"),
+            t!(crm::API_TARGET, "https://co.elma365.ru"),
+        ];
+        for target in targets {
+            let errors = [
+                VoipError::AuthRejected {
+                    target: target.clone(),
+                    settings: Text::raw("oktellLogin"),
+                    detail: Text::raw("401"),
+                },
+                VoipError::NotPbx {
+                    target: target.clone(),
+                    setting: "oktellUrl",
+                    detail: Text::raw("<html>"),
+                },
+            ];
+            for e in errors {
+                for lang in [Lang::Ru, Lang::En] {
+                    let text = e.render(lang);
+                    let first = text.chars().next().unwrap();
+                    assert!(!first.is_lowercase(), "{text}");
+                }
+            }
+        }
+        assert_eq!(capitalised("the server".into()), "The server");
+        assert_eq!(capitalised("Учётные".into()), "Учётные");
+        assert_eq!(capitalised(String::new()), "");
+    }
+
     #[test]
     fn a_fault_of_the_fetch_adapter_is_the_module_s_never_the_network_s() {
         let f = Failure {

@@ -305,13 +305,14 @@ impl std::fmt::Display for Text {
     }
 }
 
-/// A sentence with its first letter in upper case (a target that starts one).
-pub fn capitalised(s: String) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) if f.is_lowercase() => f.to_uppercase().chain(c).collect(),
-        _ => s,
+/// A sentence with its first letter in upper case (a target that starts one). Only an ASCII letter
+/// is raised: every message starts with one or with a letter that needs none (a test checks the
+/// catalogue), and `char::to_uppercase` would link std's 12 KB case table into the wasm.
+pub fn capitalised(mut s: String) -> String {
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
     }
+    s
 }
 
 #[cfg(test)]
