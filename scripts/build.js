@@ -499,16 +499,18 @@ function checkScript(text, embedded = null) {
 }
 
 /** Runs the module script's own unpacking code (js-glue/prelude.js) in a bare vm context and proves that it
-    gives back the core byte for byte. */
+    gives back the core byte for byte: with no TextEncoder (the copy loop), and with the host's (`encodeInto`). */
 function checkUnpacking(prelude, stage0, text, unpackerChars, unpackerSize, packedSize, wasm) {
   const vm = require('vm');
-  const context = vm.createContext({ WebAssembly });
-  const js = require('typescript').transpileModule(`(function (HostTextEncoder: any, HostTextDecoder: any) {\n${prelude}\n  return unpackCore;\n})()`,
-    { compilerOptions: { target: 99 /* ESNext */ }, reportDiagnostics: false }).outputText;
-  const unpack = vm.runInContext(js, context);
-  const bytes = unpack(Array.from(stage0), text, unpackerChars, unpackerSize, packedSize, wasm.length, () => {});
-  if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
-    throw new Error('the embedded unpacker does not give back the core byte for byte');
+  for (const encoder of ['undefined', 'TextEncoder']) {
+    const context = vm.createContext({ WebAssembly, TextEncoder });
+    const js = require('typescript').transpileModule(`(function (HostTextEncoder: any, HostTextDecoder: any) {\n${prelude}\n  return unpackCore;\n})(${encoder})`,
+      { compilerOptions: { target: 99 /* ESNext */ }, reportDiagnostics: false }).outputText;
+    const unpack = vm.runInContext(js, context);
+    const bytes = unpack(Array.from(stage0), text, unpackerChars, unpackerSize, packedSize, wasm.length, () => {});
+    if (bytes.length !== wasm.length || !Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).equals(wasm)) {
+      throw new Error(`the embedded unpacker does not give back the core byte for byte (HostTextEncoder: ${encoder})`);
+    }
   }
 }
 

@@ -21,6 +21,36 @@ describe('host compatibility', function () {
     assert.strictEqual(vm.runInContext('TextDecoder', mod.context), HostTextDecoder);
   });
 
+  if (h.BUILD === 'wasm') {
+    it('copies the embedded core with the host TextEncoder.encodeInto when it has one', async () => {
+      const copies = [];
+      class HostTextEncoder extends NodeTextEncoder {
+        encodeInto(text, into) { const r = super.encodeInto(text, into); copies.push({ chars: text.length, ...r }); return r; }
+      }
+      const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: '' }, globals: { TextEncoder: HostTextEncoder, TextDecoder: NodeTextDecoder } });
+      const core = copies.filter((c) => c.chars > 100000);
+      assert.strictEqual(core.length, 1, JSON.stringify(copies));
+      assert.strictEqual(core[0].written, core[0].chars);
+      const r = await mod.fns.VoipTestConnection();
+      assert.match(r.failReason, h.say({ en: /rtSignKey \(«Ключ подписи»\)/, ru: /«Ключ подписи» \(rtSignKey\)/ }));
+    });
+
+    for (const [how, encodeInto] of [
+      ['has no encodeInto', undefined],
+      ['throws from encodeInto', function () { throw new TypeError('not here'); }],
+      ['writes nothing', function () { return { read: 0, written: 0 }; }],
+      ['answers with no result', function () { return undefined; }],
+    ]) {
+      it(`loads its core by its own copy when the host TextEncoder ${how}`, async () => {
+        class HostTextEncoder { encode(t) { return new NodeTextEncoder().encode(t); } }
+        if (encodeInto) HostTextEncoder.prototype.encodeInto = encodeInto;
+        const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: '' }, globals: { TextEncoder: HostTextEncoder, TextDecoder: NodeTextDecoder } });
+        const r = await mod.fns.VoipTestConnection();
+        assert.match(r.failReason, h.say({ en: /rtSignKey \(«Ключ подписи»\)/, ru: /«Ключ подписи» \(rtSignKey\)/ }));
+      });
+    }
+  }
+
   it('works without any TextEncoder/TextDecoder in the host (bare V8 8.4), with Cyrillic text both ways', async () => {
     const vm = require('vm');
     const mod = h.loadModule({ settings: { provider: 'rostelecom', rtClientId: 'id', rtSignKey: '' } });
