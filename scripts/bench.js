@@ -45,7 +45,9 @@
 //    with no other call, per module. Target ≤ 1.2× (for both builds; the naive module's is shown for comparison);
 //  - the caller lookup (childLookup, the WebAssembly build only: get_number_info from the cache against a webhook
 //    with no call state, target ≤ 1.5×; and with a CRM whose search answers in 50 ms, the module's own cost beside
-//    it), and the loading phases and evaluate / warmUp / first-webhook split of regimes 2 and 3.
+//    it), and the loading phases and evaluate / warmUp / first-webhook split of regimes 2 and 3;
+//  - regime 2 again for the WebAssembly build in a host that has TextEncoder and TextDecoder (its loader then copies
+//    the core's text with encodeInto): a series of its own, taking turns with the others in the same process.
 // Printed as one summary table per Node (rows = regimes; columns = module (wasm), module (no-wasm), naive, the
 // two ratios, target, met?), then the figures behind them per Node, and written to test-artifacts/bench.json
 // (bench-quick.json for --quick).
@@ -82,6 +84,8 @@ const MODULES = {
   reference: { file: host.REFERENCE_TS, contextOptions: {}, label: 'naive' },
 };
 const NAMES = Object.keys(MODULES);
+/** The series of fresh vm contexts of the WebAssembly build in a host that has TextEncoder and TextDecoder. */
+const ENCODER = 'productWithHostEncoder';
 const BUILDS = ['product', 'nowasm']; // the module's two builds, each measured against the reference
 
 // The Rostelecom manual's signature test vector (shared/spec/rostelecom.md). rtApiUrl points nowhere: the bench
@@ -143,7 +147,7 @@ function checkCodeGeneration(name, context) {
 
 /** One module in the bench's vm host (see the header); `opts` go to the harness's loadModule. */
 function load(name, opts = {}) {
-  const globals = { setTimeout: benchSetTimeout, clearTimeout: benchClearTimeout };
+  const globals = Object.assign({ setTimeout: benchSetTimeout, clearTimeout: benchClearTimeout }, opts.hostEncoder ? { TextEncoder, TextDecoder } : {});
   const { file, contextOptions } = MODULES[name];
   const beforeEvaluate = (context) => {
     checkCodeGeneration(name, context);
@@ -151,7 +155,7 @@ function load(name, opts = {}) {
   };
   const mod = host.loadModule(Object.assign({ source: file, contextOptions, settings: SETTINGS, fetch: stubFetch, warmUp: false, globals }, opts, { beforeEvaluate }));
   const missing = vm.runInContext('["TextEncoder", "TextDecoder"].filter((n) => typeof globalThis[n] !== "undefined")', mod.context);
-  if (missing.length) throw new Error(`bench: the host must not provide ${missing.join(', ')}`);
+  if (missing.length !== (opts.hostEncoder ? 2 : 0)) throw new Error(`bench: the host provides ${missing.join(', ') || 'neither TextEncoder nor TextDecoder'}`);
   return mod;
 }
 
@@ -204,7 +208,7 @@ async function deliver(name, mod, session, state, req) {
 }
 
 /** Loads a module into a fresh vm context and answers its first webhook, timed (a fresh process, or again). */
-async function coldStart(name, session) {
+async function coldStart(name, session, hostEncoder = false) {
   const phases = {};
   let last = null;
   const mark = (phase) => {
@@ -213,7 +217,7 @@ async function coldStart(name, session) {
     last = t;
   };
   const req = callRequests(session).new;
-  const mod = load(name, { warmUp: name !== 'reference', mark });
+  const mod = load(name, { warmUp: name !== 'reference', mark, hostEncoder });
   const t = now();
   await deliver(name, mod, session, 'new', req);
   const firstWebhookMs = now() - t;
@@ -231,10 +235,13 @@ async function childCold() {
 async function childAgain() {
   const out = {};
   const random = lcg(2);
-  for (const name of NAMES) out[name] = [await coldStart(name, 'again-0')];
-  for (let i = 1; i <= COUNTS.loads; i++) for (const name of shuffled(NAMES, random)) out[name].push(await coldStart(name, `again-${i}`));
+  // Beside them, the WebAssembly build in a host that has TextEncoder (its loader then copies the core's text natively).
+  const series = [...NAMES, ENCODER];
+  const start = (name, session) => (name === ENCODER ? coldStart('product', session, true) : coldStart(name, session));
+  for (const name of series) out[name] = [await start(name, 'again-0')];
+  for (let i = 1; i <= COUNTS.loads; i++) for (const name of shuffled(series, random)) out[name].push(await start(name, `again-${i}`));
   const res = {};
-  for (const name of NAMES) res[name] = summary(out[name].slice(1)); // the first one is the process's first load
+  for (const name of series) res[name] = summary(out[name].slice(1)); // the first one is the process's first load
   return res;
 }
 
@@ -566,7 +573,7 @@ function report(result) {
   const s = result.sizes;
   const runtimes = Object.keys(result.runtimes);
   const rt = (r) => `${r} (${result.runtimes[r].version})`;
-  lines.push('host: the contract tests\' vm host; TextEncoder and TextDecoder absent for every module; the no-wasm build\'s context with');
+  lines.push('host: the contract tests\' vm host; TextEncoder and TextDecoder absent for every module (but in the one series that says so); the no-wasm build\'s context with');
   lines.push('string and wasm code generation disabled (checked), as the harness loads it; in-memory async storage; call_info answered in-process');
   lines.push('');
   lines.push('summary: each module\'s figure (medians), and each build\'s ratio to the naive module against its target');
@@ -587,6 +594,14 @@ function report(result) {
     lines.push('');
     lines.push(...detailTable(result, r));
   }
+  lines.push('');
+  lines.push('fresh vm context, the WebAssembly build in a host that has TextEncoder and TextDecoder (the loader copies natively):');
+  const enc = (r) => result.runtimes[r].again[ENCODER];
+  lines.push(...table(['', ...runtimes.map(rt)], [
+    ['evaluate, load the core, answer the first webhook', ...runtimes.map((r) => `${f1(enc(r).coldStartMs.median)} ms (min ${f1(enc(r).coldStartMs.min)})`)],
+    ['  copy of the core\'s text', ...runtimes.map((r) => `${f1(enc(r).phasesMs.copy)} ms (without TextEncoder: ${f1(result.runtimes[r].again.product.phasesMs.copy)} ms)`)],
+    ['  ratio to the naive module', ...runtimes.map((r) => `${f2(enc(r).coldStartMs.median / result.runtimes[r].again.reference.coldStartMs.median)}×`)],
+  ]));
   lines.push('');
   lines.push('caller lookup (module (wasm) only, warm; the CRM is tests/emulators/elma365.js):');
   const lk = (r) => result.runtimes[r].lookup;
