@@ -271,7 +271,7 @@ impl VoipError {
                 } else {
                     &m::ERR_STORAGE_READ
                 };
-                Text::new(msg, vec![detail.into()])
+                Text::of(msg, [detail.into()])
             }
             VoipError::Module { detail } => t!(
                 m::ERR_MODULE,

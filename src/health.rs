@@ -77,7 +77,7 @@ impl Kind {
             Kind::Scenario => &m::KIND_SCENARIO,
             Kind::Unknown => &m::KIND_UNKNOWN,
         };
-        Text::new(msg, Vec::new())
+        Text::of(msg, [])
     }
 }
 

@@ -236,7 +236,8 @@ impl Text {
     }
 
     /// A message with its arguments: what `t!` calls. Out of line, so that the 231 call sites
-    /// share one allocation per argument count instead of each inlining `vec!`'s (−4.3 KB of wasm).
+    /// share one copy of the allocating code per argument count instead of each inlining `vec!`'s
+    /// (−4.3 KB of wasm).
     #[inline(never)]
     pub fn of<const N: usize>(msg: &'static Msg, args: [Arg; N]) -> Text {
         Text {
@@ -316,8 +317,9 @@ impl std::fmt::Display for Text {
 }
 
 /// A sentence with its first letter in upper case (a target that starts one). Only an ASCII letter
-/// is raised: every message starts with one or with a letter that needs none (a test checks the
-/// catalogue), and `char::to_uppercase` would link std's 12 KB case table into the wasm.
+/// is raised: every sentence it is given starts with one or with a capital already (a test in
+/// `error.rs` renders them with every target in both languages), and `char::to_uppercase` would
+/// link std's case table (about 13.6 KB) into the wasm.
 pub fn capitalised(mut s: String) -> String {
     if let Some(first) = s.get_mut(..1) {
         first.make_ascii_uppercase();
