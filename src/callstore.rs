@@ -23,8 +23,7 @@
 
 pub use crate::host::Writes;
 use crate::host::{Host, Notes, Stored};
-use crate::json::{self, FromJson};
-use serde::Serialize;
+use crate::json::{self, FromJson, ToJson};
 use serde_json::Value;
 
 /// How long a call may stay silent before its state is dropped, and how long a tombstone is kept (6 hours).
@@ -230,7 +229,7 @@ pub fn slot_entries(text: Option<&str>) -> Vec<(String, f64)> {
     entries
 }
 
-impl<T: Serialize> Batch<T> {
+impl<T: ToJson> Batch<T> {
     fn call_mut(&mut self, id: &str) -> &mut Call<T> {
         let i = match self.calls.iter().position(|c| c.id == id) {
             Some(i) => i,
@@ -345,9 +344,10 @@ impl<T: Serialize> Batch<T> {
                 .unwrap_or_default();
             let value = match (&call.state, call.finished) {
                 (_, true) => Some(format!("{{\"t\":{t},\"d\":1}}")),
-                (Some(state), false) => serde_json::to_string(state)
-                    .ok()
-                    .map(|s| format!("{{\"t\":{t},\"s\":{s}{claim}}}")),
+                (Some(state), false) => Some(format!(
+                    "{{\"t\":{t},\"s\":{}{claim}}}",
+                    json::to_string(state)
+                )),
                 (None, false) if call.claim.is_some() => Some(format!("{{\"t\":{t}{claim}}}")),
                 (None, false) => None,
             };
@@ -386,7 +386,7 @@ fn whole_ms(ms: f64) -> u64 {
 
 impl CallStore {
     /// Writes the call's state (one call key; its slot too when the call is new).
-    pub fn save<T: Serialize>(
+    pub fn save<T: ToJson>(
         &self,
         id: &str,
         state: T,
@@ -398,7 +398,7 @@ impl CallStore {
     }
 
     /// Leaves the call's tombstone in place of its state.
-    pub fn finish<T: Serialize>(&self, id: &str, now_ms: f64, mut loaded: Loaded<T>) -> Writes {
+    pub fn finish<T: ToJson>(&self, id: &str, now_ms: f64, mut loaded: Loaded<T>) -> Writes {
         loaded.finish(id);
         loaded.writes(now_ms)
     }

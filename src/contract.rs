@@ -3,7 +3,7 @@
 //! member at run time, and leaves an event out rather than send a wrong kind.
 
 use crate::http::{WebhookRequest, WebhookResponse};
-use crate::json::{self, Parsed};
+use crate::json::{self, Obj, Parsed, ToJson};
 use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
@@ -219,11 +219,83 @@ fn op_name(op: &Op) -> &'static str {
 pub type Json = String;
 
 /// A result as JSON text.
-pub fn value(v: impl Serialize) -> Json {
-    serde_json::to_string(&v).unwrap_or_else(|_| null())
+pub fn value(v: impl ToJson) -> Json {
+    json::to_string(&v)
 }
 
 /// The `null` result (the contract functions that return nothing).
 pub fn null() -> Json {
     "null".into()
+}
+
+/// The unit enums are written as their variant's name, as serde writes them.
+macro_rules! names {
+    ($($t:ident { $($v:ident),* })*) => {$(
+        impl ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                json::write_string(match self { $($t::$v => stringify!($v)),* }, out);
+            }
+        }
+    )*};
+}
+names! {
+    EventKind { NotifyStart, NotifyAnswer, NotifyEnd, NotifyOutStart, NotifyOutEnd, NotifyInternal }
+    Direction { In, Out, Internal }
+    Disposition { Answered, Busy, NoAnswer, Cancel, Failed, Unknown }
+}
+
+impl ToJson for Member {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .end();
+    }
+}
+
+impl ToJson for TestResult {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("success", &self.success)
+            .some("failReason", &self.fail_reason)
+            .some("message", &self.message)
+            .end();
+    }
+}
+
+impl ToJson for Event {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("event", &self.event)
+            .field("direction", &self.direction)
+            .field("disposition", &self.disposition)
+            .field("srcPhone", &self.src_phone)
+            .field("dstPhone", &self.dst_phone)
+            .field("callId", &self.call_id)
+            .end();
+    }
+}
+
+impl ToJson for CallRecord {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("call", &self.call)
+            .field("callId", &self.call_id)
+            .field("direction", &self.direction)
+            .field("disposition", &self.disposition)
+            .field("srcPhone", &self.src_phone)
+            .field("dstPhone", &self.dst_phone)
+            .field("duration", &self.duration)
+            .end();
+    }
+}
+
+impl ToJson for WebhookResult {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .some("event", &self.event)
+            .some("callRecord", &self.call_record)
+            .field("response", &self.response)
+            .end();
+    }
 }

@@ -199,7 +199,7 @@ fn text_of(v: &Value, key: &str) -> String {
 /// Asks the host a CRM question; `Err` when the host adapter failed or answered nonsense.
 async fn ask<H: Host>(host: &H, request: &Value) -> Result<Value, VoipError> {
     let text = host
-        .crm(&request.to_string())
+        .crm(&crate::json::to_string(request))
         .await
         .map_err(|e| VoipError::module(t!(m::HOST_FAILED, e)))?;
     crate::json::parse(&text).map_err(|e| VoipError::module(t!(m::HOST_FAILED, e)))

@@ -361,6 +361,15 @@ impl ErrorOut {
     }
 }
 
+impl crate::json::ToJson for ErrorOut {
+    fn write_json(&self, out: &mut String) {
+        crate::json::Obj::new(out)
+            .field("kind", self.kind)
+            .field("message", &self.message)
+            .end();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 //! settings table says the same. Reading and validating the values is [`crate::settings`]'s.
 
 use crate::i18n::{common as m, Arg, Msg};
+use crate::json::{Obj, ToJson};
 use serde::Serialize;
 
 /// Which PBX a field belongs to.
@@ -304,4 +305,48 @@ pub fn field_by_code(code: &str) -> &'static Field {
 /// [`Arg::Field`]. Panics on an unknown code, like [`field_by_code`].
 pub fn field(code: &'static str) -> Arg {
     Arg::Field(code, field_by_code(code).label)
+}
+
+impl ToJson for Scope {
+    fn write_json(&self, out: &mut String) {
+        let name = match self {
+            Scope::All => "all",
+            Scope::Oktell => "oktell",
+            Scope::Rostelecom => "rostelecom",
+        };
+        name.write_json(out);
+    }
+}
+
+impl ToJson for Kind {
+    fn write_json(&self, out: &mut String) {
+        let name = match self {
+            Kind::String => "string",
+            Kind::Secret => "secret",
+            Kind::Text => "text",
+            Kind::Number => "number",
+            Kind::Choice => "choice",
+            Kind::App => "app",
+        };
+        name.write_json(out);
+    }
+}
+
+/// As serde writes it, `help` flattened into `help` and `helpRu`.
+impl ToJson for Field {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("code", self.code)
+            .field("kind", &self.kind)
+            .field("scope", &self.scope)
+            .field("label", self.label)
+            .field("help", self.help.0.en)
+            .field("helpRu", &self.help.0.ru.text())
+            .field("required", &self.required)
+            .field("default", self.default)
+            .field("example", self.example)
+            .field("choices", self.choices)
+            .field("app", self.app)
+            .end();
+    }
 }

@@ -1,7 +1,7 @@
 //! HTTP as plain values: requests the core wants sent, what came back, and the webhook request
 //! ELMA365 hands to the module. The shim turns these into `fetch` calls and back.
 
-use crate::json::{self, Parsed};
+use crate::json::{self, Obj, Parsed, ToJson};
 use serde::Serialize;
 use serde_json::Value;
 use tsify::Tsify;
@@ -261,7 +261,7 @@ pub struct WebhookResponse {
 impl WebhookResponse {
     /// A JSON answer.
     pub fn json(status: u16, value: &Value) -> WebhookResponse {
-        WebhookResponse::json_text(status, value.to_string())
+        WebhookResponse::json_text(status, json::to_string(value))
     }
 
     /// A JSON answer whose text is already written.
@@ -285,7 +285,7 @@ impl WebhookResponse {
     /// Adds `warning` to the answer in its own format: a `"warning"` field of a JSON object (of the
     /// last `["method", {…}]` message of an Oktell reply), else a line of the text.
     pub fn warn(&mut self, warning: &str) {
-        let field = format!(",\"warning\":{}", Value::from(warning));
+        let field = format!(",\"warning\":{}", json::to_string(warning));
         let body = self.body.trim_end();
         let at = if body.ends_with("}]]") {
             body.len() - 3
@@ -358,6 +358,29 @@ pub fn snippet(text: &str, max: usize) -> String {
         out.push('…');
     }
     out
+}
+
+impl ToJson for HttpRequest {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .some("body", &self.body)
+            .field("timeoutMs", &self.timeout_ms)
+            .field("setting", &self.setting)
+            .end();
+    }
+}
+
+impl ToJson for WebhookResponse {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("status", &self.status)
+            .field("contentType", &self.content_type)
+            .field("body", &self.body)
+            .end();
+    }
 }
 
 #[cfg(test)]

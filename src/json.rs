@@ -1,4 +1,7 @@
-//! Reading JSON by hand. Everything the core receives is parsed into `serde_json::Value` only, by
+//! JSON by hand. Every JSON text the core writes is written by [`ToJson`] (`json/write.rs`:
+//! serde_json's compact text, byte for byte, without its `Serializer`).
+//!
+//! Reading: everything the core receives is parsed into `serde_json::Value` only, by
 //! [`parse`] (serde_json's own reading, values and messages, without its `Deserializer`), and typed
 //! values are picked out of it with these helpers: derived `Deserialize` code costs a deserializer
 //! per type, and serde's "invalid type" messages link core's float formatting.
@@ -7,6 +10,9 @@
 //! its default, a present field of the wrong type is an error naming the field.
 
 use serde_json::Value;
+
+mod write;
+pub use write::{string as write_string, to_string, Obj, ToJson};
 
 /// A value read from JSON, or what was wrong with it.
 pub type Parsed<T> = Result<T, String>;

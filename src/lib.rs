@@ -14,7 +14,7 @@
 //! - [`contract`]: ELMA365's types (members, events, call records, webhook results);
 //! - [`settings`]: the settings field table and validation;
 //! - [`http`]: request/response/webhook values and query/form codecs;
-//! - [`json`]: reading received JSON by hand (no derived deserializers: smaller wasm);
+//! - [`json`]: reading and writing JSON by hand (no derived deserializers, no serde_json writer: smaller wasm);
 //! - [`phone`]: the one canonical phone number format;
 //! - [`sha`]: SHA-256 (signatures and digests), small rather than fast;
 //! - [`b64`]: base64 (Oktell's Basic auth and form posts), as the base64 crate decodes it;

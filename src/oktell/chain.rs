@@ -1,6 +1,7 @@
 //! One Oktell chain's state between webhooks, as stored by [`super::webhook::STORE`].
 
 use crate::contract::{CallRecord, Direction, Disposition, Event, EventKind};
+use crate::json::{Obj, ToJson};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -194,5 +195,36 @@ impl Held {
             secs: v["secs"].as_u64().unwrap_or(0).min(u64::from(u32::MAX)) as u32,
             call: v["call"].clone(),
         })
+    }
+}
+
+impl ToJson for Chain {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        o.field("d", &self.d)
+            .field("op", &self.op)
+            .field("peer", &self.peer)
+            .field("acm", &self.acm)
+            .field("shown", &self.shown)
+            .some("ans", &self.ans);
+        for (key, list) in [("ring", &self.ring), ("talk", &self.talk), ("q", &self.q)] {
+            if !list.is_empty() {
+                o.field(key, list);
+            }
+        }
+        o.some("o", &self.o).end();
+    }
+}
+
+impl ToJson for Held {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("id", &self.id)
+            .field("due", &self.due)
+            .field("pending", &self.pending)
+            .field("disp", &self.disp)
+            .field("secs", &self.secs)
+            .field("call", &self.call)
+            .end();
     }
 }

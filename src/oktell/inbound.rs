@@ -239,7 +239,7 @@ fn scalar(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
-        other => other.to_string(),
+        other => crate::json::to_string(other),
     }
 }
 
@@ -342,14 +342,14 @@ fn flag(params: &Map<String, Value>, key: &str) -> bool {
 
 /// The reply to one message, in the same format (JSON text).
 pub fn reply_to(method: &str, qid: &Value) -> String {
-    let qid = qid.to_string();
+    let qid = crate::json::to_string(qid);
     match method {
         "whoareyou" => format!(r#"["iam",{{"qid":{qid},"type":"crm","name":"ELMA365"}}]"#),
         "ping" => format!(r#"["pong",{{"qid":{qid}}}]"#),
         "getavailablemethods" => {
             format!(r#"["getavailablemethods",{{"qid":{qid},"methods":[]}}]"#)
         }
-        _ => format!(r#"[{},{{"qid":{qid}}}]"#, Value::from(method)),
+        _ => format!(r#"[{},{{"qid":{qid}}}]"#, crate::json::to_string(method)),
     }
 }
 

@@ -152,7 +152,7 @@ pub fn reply(status: u16, result: i32, message: &str) -> WebhookResponse {
         status,
         format!(
             "{{\"result\":{result},\"resultMessage\":{}}}",
-            Value::from(message)
+            crate::json::to_string(message)
         ),
     )
 }

@@ -71,7 +71,7 @@ pub fn call_back(s: &Settings, from: &Caller, to: &str) -> HttpRequest {
         Caller::Pin(p) => body.insert("from_pin".into(), Value::String(p.clone())),
         Caller::SipUri(u) => body.insert("from_sipuri".into(), Value::String(u.clone())),
     };
-    api::request(s, "call_back", Value::Object(body).to_string())
+    api::request(s, "call_back", crate::json::to_string(&body))
 }
 
 /// Words a failed `call_back` so that it names both numbers and says it was not retried.
@@ -90,7 +90,12 @@ pub fn call_back_error(e: VoipError, from: &str, to: &str) -> VoipError {
 /// The Rostelecom session id in `callRecord.call`, as [`record_call_data`] stored it.
 /// Also accepts that object as JSON text, or a bare session id.
 pub fn session_of(call_data: &Value) -> Result<String, VoipError> {
-    let bad = || VoipError::bad_input(t!(m::BAD_CALL_DATA, snippet(&call_data.to_string(), 80)));
+    let bad = || {
+        VoipError::bad_input(t!(
+            m::BAD_CALL_DATA,
+            snippet(&crate::json::to_string(call_data), 80)
+        ))
+    };
     let id = match call_data {
         Value::Object(o) => {
             if let Some(p) = o.get("provider").and_then(Value::as_str) {
@@ -137,7 +142,7 @@ pub fn get_record(s: &Settings, session: &str) -> HttpRequest {
     if let Some(ip) = &s.rostelecom().record_ip {
         body.insert("ip_adress".into(), Value::String(ip.clone()));
     }
-    api::request(s, "get_record", Value::Object(body).to_string())
+    api::request(s, "get_record", crate::json::to_string(&body))
 }
 
 /// The recording URL from a `get_record` answer, or why there is none.

@@ -287,7 +287,7 @@ async fn on_event<H: Host>(
     let mut req = api::request(
         s,
         "call_info",
-        obj(vec![("session_id", ev.session.as_str().into())]).to_string(),
+        crate::json::to_string(&obj(vec![("session_id", ev.session.as_str().into())])),
     );
     req.timeout_ms = req.timeout_ms.min(CALL_INFO_TIMEOUT_SEC * 1000);
     let asked = host.now_ms();

@@ -1,5 +1,6 @@
 //! [`crate::json::parse`], the hand JSON reader, against `serde_json::from_str::<Value>`, which it
-//! replaces in the core: the same value (number by number the same kind, `u64`, `i64` or `f64`,
+//! replaces in the core (and, on every value read, [`crate::json::to_string`], the hand writer,
+//! against `serde_json::to_string`): the same value (number by number the same kind, `u64`, `i64` or `f64`,
 //! and the same bits) or the same error text, for edge cases, for ~200,000 generated texts (random
 //! JSON, mutated, and random numbers) and for every file of the fuzz corpus. Every kind of error
 //! serde_json can report for a `&str` must turn up, so the generator keeps reaching every branch.
@@ -49,6 +50,12 @@ impl Seen {
                         && w == g
                         && serde_json::to_string(w).ok() == serde_json::to_string(g).ok(),
                     "{text:?}: serde_json {w:?}, json::parse {g:?}"
+                );
+                // The hand writer (`json::to_string`) writes what serde_json writes.
+                assert_eq!(
+                    crate::json::to_string(g),
+                    serde_json::to_string(w).unwrap(),
+                    "{text:?}"
                 );
                 match w {
                     Value::Number(n) if n.is_u64() => "u64",

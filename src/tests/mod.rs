@@ -5,5 +5,6 @@
 mod engine;
 mod health;
 mod json;
+mod json_write;
 mod oktell;
 mod rostelecom;
