@@ -14,6 +14,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   // The builtins above are parameters so that each use is a local read, not a global one (see Globals).
   type Pairs = Array<[string, string]>;
   type Fn = (...args: any[]) => any;
+  type Obj = Record<string, unknown>;
   interface WireRequest { method: string; url: string; headers: Pairs; body?: string; timeoutMs: number }
   interface Outcome {
     response?: { status: number; headers: Pairs; body: string; noStatus?: boolean };
@@ -34,9 +35,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   interface Globals {
     storage: HostStorage | undefined;
     data: unknown;
-    event: Record<string, unknown> | undefined;
-    direction: Record<string, unknown> | undefined;
-    disposition: Record<string, unknown> | undefined;
+    event: Obj | undefined;
+    direction: Obj | undefined;
+    disposition: Obj | undefined;
     response: Fn | undefined;
     fetch: Fn | undefined;
     setTimeout: Fn | undefined;
@@ -44,8 +45,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     AbortController: Fn | undefined;
     AbortSignal: { timeout?: Fn } | undefined;
     /** Namespace.params.fields: the App settings fields (the caller lookup's apps). */
-    fields: Record<string, unknown> | undefined;
-    UserStatus: Record<string, unknown> | undefined;
+    fields: Obj | undefined;
+    UserStatus: Obj | undefined;
   }
 
   /** A host object, or undefined when it is not an object (or function) at all. */
@@ -62,7 +63,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    * missing one is undefined. None of these names is declared by this script: each line tells the
    * type checker to accept it whether the host declares it or not.
    */
-  function hostGlobals(): Record<string, unknown> {
+  function hostGlobals(): Obj {
     return {
       // @ts-ignore
       Namespace: typeof Namespace === 'undefined' ? undefined : Namespace,
@@ -97,17 +98,17 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     return {
       storage: storage && typeof storage.getItem === 'function' && typeof storage.setItem === 'function' ? storage : undefined,
       data: params ? params.data : {},
-      event: objectOr<Record<string, unknown>>(h.VoipWebhookEvent),
-      direction: objectOr<Record<string, unknown>>(h.VoipCallDirection),
-      disposition: objectOr<Record<string, unknown>>(h.VoipCallDisposition),
+      event: objectOr<Obj>(h.VoipWebhookEvent),
+      direction: objectOr<Obj>(h.VoipCallDirection),
+      disposition: objectOr<Obj>(h.VoipCallDisposition),
       response: fnOr(h.HttpResponse),
       fetch: fnOr(h.fetch),
       setTimeout: fnOr(h.setTimeout),
       clearTimeout: fnOr(h.clearTimeout),
       AbortController: fnOr(h.AbortController),
       AbortSignal: objectOr<{ timeout?: Fn }>(h.AbortSignal),
-      fields: params ? objectOr<Record<string, unknown>>(params.fields) : undefined,
-      UserStatus: objectOr<Record<string, unknown>>(h.UserStatus),
+      fields: params ? objectOr<Obj>(params.fields) : undefined,
+      UserStatus: objectOr<Obj>(h.UserStatus),
     };
   }
 
@@ -184,8 +185,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   function describeError(e: unknown): { code: string; message: string } {
     if (e === undefined || e === null) return { code: '', message: `the host failed without a reason (it rejected with ${e === null ? 'null' : 'undefined'})` };
     if (typeof e !== 'object' && typeof e !== 'function') return { code: '', message: textOf(e) || `the host failed with an empty ${typeof e}` };
-    const err = e as Record<string, unknown>;
-    const cause = objectOr<Record<string, unknown>>(err.cause) || {};
+    const err = e as Obj;
+    const cause = objectOr<Obj>(err.cause) || {};
     const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
     const code = str(cause.code) || str(err.code) || str(err.errno) || (err.type === 'system' ? '' : str(err.type));
     const parts = [str(err.message), str(cause.message)].filter((m) => m !== '');
@@ -202,7 +203,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    * Calls `add(name, value)` for each pair of a WHATWG Headers, a Map or URLSearchParams (forEach), an object
    * with entries(), a get()-only object (asked for `names`), or a plain object.
    */
-  function eachPair(o: Record<string, unknown>, names: string[], add: (k: unknown, v: unknown) => void): void {
+  function eachPair(o: Obj, names: string[], add: (k: unknown, v: unknown) => void): void {
     if (typeof o.forEach === 'function' && !Array.isArray(o)) (o.forEach as Fn).call(o, (v: unknown, k: unknown) => add(k, v));
     else if (typeof o.entries === 'function') for (const kv of (o.entries as Fn).call(o) as Iterable<[unknown, unknown]>) add(kv[0], kv[1]);
     else if (typeof o.get === 'function') for (const n of names) add(n, (o.get as Fn).call(o, n));
@@ -212,7 +213,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   /** The response's headers as lowercased pairs, from any shape eachPair reads, or none; the content type by get() when the rest fails. */
   function responseHeaders(h: unknown): Pairs {
     const out: Pairs = [];
-    const o = objectOr<Record<string, unknown>>(h);
+    const o = objectOr<Obj>(h);
     if (!o) return out;
     const add = (k: unknown, v: unknown) => {
       if (v !== undefined && v !== null && typeof v !== 'function') out.push([String(k).toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]);
@@ -254,7 +255,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
     if (!hostFetch) return moduleFault('this ELMA365 server gives scripts no fetch function');
     const headers: Record<string, string> = {};
     for (const [k, v] of req.headers) headers[k] = v;
-    const init: Record<string, unknown> = { method: req.method, headers, timeout: req.timeoutMs };
+    const init: Obj = { method: req.method, headers, timeout: req.timeoutMs };
     if (req.body !== undefined) init.body = req.body;
     let controller: { signal: unknown; abort(): void } | undefined;
     /** A signal that aborts by itself after the timeout (AbortSignal.timeout), on a host without timers. */
@@ -276,9 +277,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       }, req.timeoutMs);
     });
     const work = (async (): Promise<Outcome> => {
-      let r: Record<string, unknown> | undefined;
+      let r: Obj | undefined;
       try {
-        r = objectOr<Record<string, unknown>>(await hostFetch(req.url, init));
+        r = objectOr<Obj>(await hostFetch(req.url, init));
       } catch (e) {
         if (selfTiming && selfTiming.aborted) return { failure: { code: 'ETIMEDOUT', message: `no answer within ${req.timeoutMs} ms`, timedOut: true } };
         return { failure: { ...describeError(e), timedOut: false } };
@@ -366,7 +367,6 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   }
 
   interface CrmQuery { op: string; app: string; phone: string; values: string[]; user?: string; size: number; ref?: string }
-  type Obj = Record<string, unknown>;
 
   /** A method's result, or the object itself when the method returns nothing usable (a builder that does not chain). */
   function chain(o: Obj, name: string, ...args: unknown[]): Obj {
@@ -592,7 +592,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   };
 
   /** Runs one contract call in the core: one crossing in, the core awaits the host, one answer out. */
-  async function run(op: Record<string, unknown>, body?: string, g: Globals = readGlobals()): Promise<unknown> {
+  async function run(op: Obj, body?: string, g: Globals = readGlobals()): Promise<unknown> {
     const inst = instance();
     if (op.op === 'testConnection' && !canBound(g)) op.unbounded = true;
     const text = await new Promise<string>((resolve, reject) => {
@@ -617,7 +617,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
   /** Name/value pairs (a value may be an array of them) from any shape eachPair reads; what could be read when it fails. */
   function pairsOf(value: unknown, names: string[] = []): Pairs {
     const out: Pairs = [];
-    const o = objectOr<Record<string, unknown>>(value);
+    const o = objectOr<Obj>(value);
     if (!o) return out;
     try {
       eachPair(o, names, (k, v) => {
@@ -651,8 +651,8 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    * signatures, and passed beside the op so that it is not escaped into it). A body that is
    * neither text nor bytes is named in `bodyParsed`; an object or array goes on as its JSON.
    */
-  function normaliseRequest(request: unknown): { request: Record<string, unknown>; body: string | undefined } {
-    const r = objectOr<Record<string, unknown>>(request) || {};
+  function normaliseRequest(request: unknown): { request: Obj; body: string | undefined } {
+    const r = objectOr<Obj>(request) || {};
     const raw = r.body;
     let body: string | undefined;
     let parsed: string | undefined;
@@ -671,13 +671,13 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
         }
       }
     }
-    const normal: Record<string, unknown> = { method: String(r.method || '').toUpperCase(), headers: pairsOf(r.headers, WEBHOOK_HEADERS), query: pairsOf(r.query) };
+    const normal: Obj = { method: String(r.method || '').toUpperCase(), headers: pairsOf(r.headers, WEBHOOK_HEADERS), query: pairsOf(r.query) };
     if (parsed) normal.bodyParsed = parsed;
     return { request: normal, body };
   }
 
   /** The host enum member with this canonical name, or undefined when the host has no such member. */
-  function member(enumObj: Record<string, unknown> | undefined, name: string): unknown {
+  function member(enumObj: Obj | undefined, name: string): unknown {
     if (!enumObj) return undefined;
     if (Object.prototype.hasOwnProperty.call(enumObj, name)) return enumObj[name];
     const key = Object.keys(enumObj).find((k) => k.toLowerCase() === name.toLowerCase());
@@ -697,9 +697,9 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
    */
   function hostResponse(g: Globals, r: { status: number; contentType: string; body: string }): unknown {
     const plain = { status: r.status, headers: { 'Content-Type': r.contentType }, body: r.body };
-    const HostResponse = g.response as unknown as (new (code?: number) => Record<string, unknown>) | undefined;
+    const HostResponse = g.response as unknown as (new (code?: number) => Obj) | undefined;
     if (!HostResponse) return plain;
-    let res: Record<string, unknown>;
+    let res: Obj;
     try {
       res = new HostResponse(r.status);
     } catch (e) {
@@ -714,7 +714,7 @@ const __elma365voip = (function (Promise: PromiseConstructor, JSON: JSON, Object
       const f = res[name];
       if (typeof f !== 'function') return false;
       const out = arg2 === undefined ? (f as Fn).call(res, arg) : (f as Fn).call(res, arg, arg2);
-      if (typeof out === 'object' && out !== null) res = out as Record<string, unknown>;
+      if (typeof out === 'object' && out !== null) res = out as Obj;
       return true;
     };
     try {
