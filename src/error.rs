@@ -267,9 +267,9 @@ impl VoipError {
             }
             VoipError::Storage { write, detail } => {
                 let msg = if *write {
-                    &m::ERR_STORAGE_WRITE
+                    m::ERR_STORAGE_WRITE
                 } else {
-                    &m::ERR_STORAGE_READ
+                    m::ERR_STORAGE_READ
                 };
                 Text::of(msg, [detail.into()])
             }

@@ -69,14 +69,14 @@ pub struct Field {
 
 /// A field's help text from the catalogue; serialised as `help` (English) and `helpRu`.
 #[derive(Clone, Copy, Debug)]
-pub struct Help(pub &'static Msg);
+pub struct Help(pub Msg);
 
 impl Serialize for Help {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(Some(2))?;
-        map.serialize_entry("help", self.0.en)?;
-        map.serialize_entry("helpRu", &self.0.ru.text())?;
+        map.serialize_entry("help", self.0.en())?;
+        map.serialize_entry("helpRu", &self.0.ru().text())?;
         map.end()
     }
 }
@@ -87,7 +87,7 @@ const fn entry(code: &'static str, kind: Kind, scope: Scope, label: &'static str
         kind,
         scope,
         label,
-        help: Help(&m::RAW),
+        help: Help(m::RAW),
         required: false,
         default: "",
         example: "",
@@ -99,21 +99,21 @@ const fn entry(code: &'static str, kind: Kind, scope: Scope, label: &'static str
 /// Every settings field, in the order the form shows them.
 pub const FIELDS: &[Field] = &[
     Field {
-        help: Help(&m::HELP_PROVIDER),
+        help: Help(m::HELP_PROVIDER),
         required: true,
         example: "rostelecom",
         choices: &["oktell", "rostelecom"],
         ..entry("provider", Kind::Choice, Scope::All, "АТС")
     },
     Field {
-        help: Help(&m::HELP_LANGUAGE),
+        help: Help(m::HELP_LANGUAGE),
         default: "ru",
         example: "en",
         choices: &["ru", "en"],
         ..entry("language", Kind::Choice, Scope::All, "Язык сообщений")
     },
     Field {
-        help: Help(&m::HELP_REQUEST_TIMEOUT_SEC),
+        help: Help(m::HELP_REQUEST_TIMEOUT_SEC),
         default: "10",
         example: "10",
         ..entry(
@@ -124,13 +124,13 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_COUNTRY_CODE),
+        help: Help(m::HELP_COUNTRY_CODE),
         default: "7",
         example: "7",
         ..entry("countryCode", Kind::String, Scope::All, "Код страны")
     },
     Field {
-        help: Help(&m::HELP_WEBHOOK_SECRET),
+        help: Help(m::HELP_WEBHOOK_SECRET),
         example: "s3cr3t-2f9a",
         ..entry(
             "webhookSecret",
@@ -140,7 +140,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_OKTELL_URL),
+        help: Help(m::HELP_OKTELL_URL),
         required: true,
         example: "http://192.168.0.1:4055",
         ..entry(
@@ -151,7 +151,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_OKTELL_LOGIN),
+        help: Help(m::HELP_OKTELL_LOGIN),
         example: "elma365",
         ..entry(
             "oktellLogin",
@@ -161,7 +161,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_OKTELL_PASSWORD),
+        help: Help(m::HELP_OKTELL_PASSWORD),
         example: "",
         ..entry(
             "oktellPassword",
@@ -171,7 +171,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_OKTELL_MEMBERS_SCRIPT),
+        help: Help(m::HELP_OKTELL_MEMBERS_SCRIPT),
         example: "ELMA365_Users",
         ..entry(
             "oktellMembersScript",
@@ -181,7 +181,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_OKTELL_MEMBERS),
+        help: Help(m::HELP_OKTELL_MEMBERS),
         example: "ivanov;Иванов Иван;101",
         ..entry(
             "oktellMembers",
@@ -191,7 +191,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_RT_API_URL),
+        help: Help(m::HELP_RT_API_URL),
         default: "https://api.cloudpbx.rt.ru",
         example: "https://api.cloudpbx.rt.ru",
         ..entry(
@@ -202,7 +202,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_RT_CLIENT_ID),
+        help: Help(m::HELP_RT_CLIENT_ID),
         required: true,
         example: "000003C405E6525C64C184258C44EC99",
         ..entry(
@@ -213,13 +213,13 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_RT_SIGN_KEY),
+        help: Help(m::HELP_RT_SIGN_KEY),
         required: true,
         example: "00000716ABDA6D4DFF10F82BCBBFC532",
         ..entry("rtSignKey", Kind::Secret, Scope::Rostelecom, "Ключ подписи")
     },
     Field {
-        help: Help(&m::HELP_RT_RECORD_IP),
+        help: Help(m::HELP_RT_RECORD_IP),
         example: "203.0.113.10",
         ..entry(
             "rtRecordIp",
@@ -229,17 +229,17 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_CRM_CONTACTS),
+        help: Help(m::HELP_CRM_CONTACTS),
         app: "_clients._contacts",
         ..entry("crmContacts", Kind::App, Scope::All, "Контакты CRM")
     },
     Field {
-        help: Help(&m::HELP_CRM_COMPANIES),
+        help: Help(m::HELP_CRM_COMPANIES),
         app: "_clients._companies",
         ..entry("crmCompanies", Kind::App, Scope::All, "Компании CRM")
     },
     Field {
-        help: Help(&m::HELP_CRM_PHONE_FIELD),
+        help: Help(m::HELP_CRM_PHONE_FIELD),
         default: "_phone",
         example: "_phone",
         ..entry(
@@ -250,7 +250,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_CRM_RESPONSIBLE_FIELD),
+        help: Help(m::HELP_CRM_RESPONSIBLE_FIELD),
         default: "_responsible",
         example: "responsible",
         ..entry(
@@ -261,7 +261,7 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_ELMA_API_TOKEN),
+        help: Help(m::HELP_ELMA_API_TOKEN),
         example: "8f0c1b2e-…",
         ..entry(
             "elmaApiToken",
@@ -271,17 +271,17 @@ pub const FIELDS: &[Field] = &[
         )
     },
     Field {
-        help: Help(&m::HELP_ELMA_URL),
+        help: Help(m::HELP_ELMA_URL),
         example: "https://mycompany.elma365.ru",
         ..entry("elmaUrl", Kind::String, Scope::All, "Адрес ELMA365")
     },
     Field {
-        help: Help(&m::HELP_ELMA_MODULE_CODE),
+        help: Help(m::HELP_ELMA_MODULE_CODE),
         example: "ext_2f1c0d0e-5b7a-4c43-9a64-0a6f3c1d2e77",
         ..entry("elmaModuleCode", Kind::String, Scope::All, "Код модуля")
     },
     Field {
-        help: Help(&m::HELP_CRM_LOOKUP_MS),
+        help: Help(m::HELP_CRM_LOOKUP_MS),
         default: "1500",
         example: "1500",
         ..entry(
@@ -340,8 +340,8 @@ impl ToJson for Field {
             .field("kind", &self.kind)
             .field("scope", &self.scope)
             .field("label", self.label)
-            .field("help", self.help.0.en)
-            .field("helpRu", &self.help.0.ru.text())
+            .field("help", self.help.0.en())
+            .field("helpRu", &self.help.0.ru().text())
             .field("required", &self.required)
             .field("default", self.default)
             .field("example", self.example)

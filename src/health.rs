@@ -71,11 +71,11 @@ impl Kind {
 
     fn text(self) -> Text {
         let msg = match self {
-            Kind::CallEvent => &m::KIND_CALL_EVENT,
-            Kind::NumberInfo => &m::KIND_NUMBER_INFO,
-            Kind::Crm => &m::KIND_CRM,
-            Kind::Scenario => &m::KIND_SCENARIO,
-            Kind::Unknown => &m::KIND_UNKNOWN,
+            Kind::CallEvent => m::KIND_CALL_EVENT,
+            Kind::NumberInfo => m::KIND_NUMBER_INFO,
+            Kind::Crm => m::KIND_CRM,
+            Kind::Scenario => m::KIND_SCENARIO,
+            Kind::Unknown => m::KIND_UNKNOWN,
         };
         Text::of(msg, [])
     }

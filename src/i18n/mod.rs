@@ -44,23 +44,46 @@ impl Lang {
 
 /// One message in both languages. Placeholders are `{0}` … `{9}`, each standing for the argument
 /// at that position; both languages use the same set.
-#[derive(Debug, PartialEq, Eq)]
+///
+/// A `Copy` handle on one piece of static bytes: the English text, [`SEPARATOR`], then the Russian
+/// packed one byte a character ([`Packed`]). The catalogue's entries are constants, so each use
+/// carries the bytes' address and length itself: no table of 16-byte records (two addresses, two
+/// lengths) per message in the wasm, which compressed worse than the text (ARCHITECTURE.md, "Where
+/// the core's bytes are").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Msg {
-    /// The message's name in the catalogue (tests only: the shipped core carries no names).
-    #[cfg(test)]
-    pub key: &'static str,
-    /// English.
-    pub en: &'static str,
-    /// Russian, packed one byte a character ([`Packed`]).
-    pub ru: Packed,
+    text: &'static [u8],
 }
 
+/// The byte between a message's English and its packed Russian: never in UTF-8 text, never made by
+/// [`pack`].
+pub const SEPARATOR: u8 = 0xff;
+
 impl Msg {
+    /// The English template.
+    pub fn en(self) -> &'static str {
+        let end = self.split();
+        std::str::from_utf8(&self.text[..end]).unwrap_or_default()
+    }
+
+    /// The Russian template, packed.
+    pub fn ru(self) -> Packed {
+        Packed(self.text.get(self.split() + 1..).unwrap_or_default())
+    }
+
+    /// Where [`SEPARATOR`] is.
+    fn split(self) -> usize {
+        self.text
+            .iter()
+            .position(|&b| b == SEPARATOR)
+            .unwrap_or(self.text.len())
+    }
+
     /// The template in `lang`.
-    pub fn template(&self, lang: Lang) -> std::borrow::Cow<'static, str> {
+    pub fn template(self, lang: Lang) -> std::borrow::Cow<'static, str> {
         match lang {
-            Lang::Ru => self.ru.text().into(),
-            Lang::En => self.en.into(),
+            Lang::Ru => self.ru().text().into(),
+            Lang::En => self.en().into(),
         }
     }
 }
@@ -120,7 +143,31 @@ pub const fn packed_len(s: &str) -> usize {
 
 /// Packs `s` (see [`Packed`]); used by [`catalogue!`] at compile time.
 pub const fn pack<const N: usize>(s: &str) -> [u8; N] {
-    let (bytes, mut out, mut i, mut j) = (s.as_bytes(), [0u8; N], 0, 0);
+    pack_after::<N>(&[], s)
+}
+
+/// A message's bytes ([`Msg`]): `en`, [`SEPARATOR`], then `ru` packed; `N` is
+/// `en.len() + 1 + packed_len(ru)`. Used by [`catalogue!`] at compile time.
+pub const fn message<const N: usize>(en: &str, ru: &str) -> [u8; N] {
+    let en = en.as_bytes();
+    let mut head = [SEPARATOR; N];
+    let mut i = 0;
+    while i < en.len() {
+        head[i] = en[i];
+        i += 1;
+    }
+    let (head, _) = head.split_at(en.len() + 1);
+    pack_after::<N>(head, ru)
+}
+
+/// `head`, then `s` packed, in `N` bytes.
+const fn pack_after<const N: usize>(head: &[u8], s: &str) -> [u8; N] {
+    let (bytes, mut out, mut i, mut j) = (s.as_bytes(), [0u8; N], 0, head.len());
+    let mut k = 0;
+    while k < head.len() {
+        out[k] = head[k];
+        k += 1;
+    }
     while i < bytes.len() {
         let (c, next) = next_char(bytes, i);
         out[j] = if c < 0x80 {
@@ -144,25 +191,24 @@ pub const fn pack<const N: usize>(s: &str) -> [u8; N] {
 }
 
 /// Declares catalogue entries: `NAME: "English {0}", "Русский {0}";`. Each becomes a
-/// `pub static NAME: Msg`; tests also get `ALL`, every entry of the block.
+/// `pub const NAME: Msg`; tests also get `ALL`, every entry of the block.
 macro_rules! catalogue {
     ($($(#[$doc:meta])* $name:ident: $en:literal, $ru:literal;)*) => {
         $(
             $(#[$doc])*
-            pub static $name: $crate::i18n::Msg = $crate::i18n::Msg {
-                #[cfg(test)]
-                key: concat!(module_path!(), "::", stringify!($name)),
-                en: $en,
-                ru: $crate::i18n::Packed(&{
-                    const N: usize = $crate::i18n::packed_len($ru);
-                    const P: [u8; N] = $crate::i18n::pack::<N>($ru);
+            pub const $name: $crate::i18n::Msg = $crate::i18n::Msg {
+                text: &{
+                    const N: usize = $en.len() + 1 + $crate::i18n::packed_len($ru);
+                    const P: [u8; N] = $crate::i18n::message::<N>($en, $ru);
                     P
-                }),
+                },
             };
         )*
-        /// Every entry of this part of the catalogue.
+        /// Every entry of this part of the catalogue, by name (tests only: the shipped core carries
+        /// no names).
         #[cfg(test)]
-        pub static ALL: &[&$crate::i18n::Msg] = &[$(&$name),*];
+        pub static ALL: &[(&str, $crate::i18n::Msg)] =
+            &[$((concat!(module_path!(), "::", stringify!($name)), $name)),*];
     };
 }
 pub(crate) use catalogue;
@@ -217,21 +263,21 @@ number_args!(u16, u32, u64, usize, i64);
 /// A message with its arguments, rendered at the edge in the admin's language.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Text {
-    msg: &'static Msg,
+    msg: Msg,
     args: Vec<Arg>,
 }
 
 /// Builds a [`Text`]: `t!(NAME)` or `t!(NAME, arg, …)`, each argument anything that is `Into<Arg>`.
 macro_rules! t {
     ($msg:expr $(, $arg:expr)* $(,)?) => {
-        $crate::i18n::Text::of(&$msg, [$($crate::i18n::Arg::from($arg)),*])
+        $crate::i18n::Text::of($msg, [$($crate::i18n::Arg::from($arg)),*])
     };
 }
 pub(crate) use t;
 
 impl Text {
     /// A message with its arguments.
-    pub fn new(msg: &'static Msg, args: Vec<Arg>) -> Text {
+    pub fn new(msg: Msg, args: Vec<Arg>) -> Text {
         Text { msg, args }
     }
 
@@ -239,7 +285,7 @@ impl Text {
     /// share one copy of the allocating code per argument count instead of each inlining `vec!`'s
     /// (−4.3 KB of wasm).
     #[inline(never)]
-    pub fn of<const N: usize>(msg: &'static Msg, args: [Arg; N]) -> Text {
+    pub fn of<const N: usize>(msg: Msg, args: [Arg; N]) -> Text {
         Text {
             msg,
             args: Vec::from(args),
@@ -252,7 +298,7 @@ impl Text {
     }
 
     /// The message this text renders.
-    pub fn msg(&self) -> &'static Msg {
+    pub fn msg(&self) -> Msg {
         self.msg
     }
 
@@ -332,7 +378,7 @@ mod tests {
     use super::*;
 
     /// Every catalogue entry, from every part.
-    pub fn every_message() -> Vec<&'static Msg> {
+    pub fn every_message() -> Vec<(&'static str, Msg)> {
         [common::ALL, crm::ALL, oktell::ALL, rostelecom::ALL].concat()
     }
 
@@ -351,27 +397,27 @@ mod tests {
     fn the_catalogue_is_complete_in_both_languages() {
         let all = every_message();
         assert!(all.len() > 50, "{} messages", all.len());
-        let mut keys: Vec<&str> = all.iter().map(|m| m.key).collect();
+        let mut keys: Vec<&str> = all.iter().map(|(key, _)| *key).collect();
         keys.sort_unstable();
         let n = keys.len();
         keys.dedup();
         assert_eq!(keys.len(), n, "a key is declared twice");
-        for m in all {
-            let ru = m.ru.text();
-            assert!(!m.en.trim().is_empty(), "{}: no English", m.key);
-            assert!(!ru.trim().is_empty(), "{}: no Russian", m.key);
+        for (key, m) in all {
+            let ru = m.ru().text();
+            assert!(!m.en().trim().is_empty(), "{}: no English", key);
+            assert!(!ru.trim().is_empty(), "{}: no Russian", key);
             assert_eq!(
-                placeholders(m.en),
+                placeholders(m.en()),
                 placeholders(&ru),
                 "{}: the languages use different placeholders",
-                m.key
+                key
             );
             // Every placeholder from 0 to the highest is used: no argument is silently dropped.
-            let p = placeholders(m.en);
+            let p = placeholders(m.en());
             assert!(
                 p.iter().enumerate().all(|(i, &n)| usize::from(n) == i),
                 "{}: placeholders {p:?}",
-                m.key
+                key
             );
             // Russian is Russian: a message that only quotes (RAW) or names codes may have no Cyrillic.
             let cyrillic = ru
@@ -379,15 +425,16 @@ mod tests {
                 .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c)));
             let latin = ru.chars().any(|c| c.is_ascii_alphabetic());
             assert!(
-                cyrillic || !latin || ru == m.en,
+                cyrillic || !latin || ru == m.en(),
                 "{}: the Russian text has no Russian in it",
-                m.key
+                key
             );
             assert!(
-                m.en.chars()
-                    .all(|c| !('а'..='я').contains(&c) || m.en.contains('«')),
+                m.en()
+                    .chars()
+                    .all(|c| !('а'..='я').contains(&c) || m.en().contains('«')),
                 "{}: the English text is Russian outside a quoted label",
-                m.key
+                key
             );
         }
     }
@@ -401,13 +448,11 @@ mod tests {
 
     #[test]
     fn rendering_substitutes_each_placeholder_once_and_keeps_other_braces() {
-        static M: Msg = Msg {
-            #[cfg(test)]
-            key: "M",
-            en: "{1} and {0} {x} {",
-            ru: Packed(&pack::<9>("{0} и {1}")),
+        const EN: &str = "{1} and {0} {x} {";
+        const M: Msg = Msg {
+            text: &message::<{ EN.len() + 1 + 9 }>(EN, "{0} и {1}"),
         };
-        let t = Text::new(&M, vec!["{1}".into(), t!(common::RAW, "b").into()]);
+        let t = Text::new(M, vec!["{1}".into(), t!(common::RAW, "b").into()]);
         assert_eq!(t.render(Lang::En), "b and {1} {x} {");
         assert_eq!(t.render(Lang::Ru), "{1} и b");
     }
@@ -419,8 +464,8 @@ mod tests {
         assert_eq!(N, S.chars().count());
         static P: [u8; N] = pack::<N>(S);
         assert_eq!(Packed(&P).text(), S);
-        for m in every_message() {
-            assert!(m.ru.0.len() < m.ru.text().len() || m.ru.text().is_ascii());
+        for (_, m) in every_message() {
+            assert!(m.ru().0.len() < m.ru().text().len() || m.ru().text().is_ascii());
         }
     }
 

@@ -17,7 +17,7 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, Text> {
     let mut root = false;
     let mut open: Option<Prop> = None;
     let fail = |reader: &Reader<&[u8]>| {
-        Text::new(&m::XML_MALFORMED, vec![Arg::from(reader.buffer_position())])
+        Text::new(m::XML_MALFORMED, vec![Arg::from(reader.buffer_position())])
     };
     loop {
         let event = reader.read_event().map_err(|_| fail(&reader))?;
@@ -28,7 +28,7 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, Text> {
                 if depth == 0 {
                     if tag != b"oktellxmlmapper" {
                         return Err(Text::new(
-                            &m::XML_ROOT,
+                            m::XML_ROOT,
                             vec![Arg::from(snippet(&String::from_utf8_lossy(tag), 40))],
                         ));
                     }
@@ -84,10 +84,10 @@ pub fn parse_mapper(text: &str) -> Result<Vec<Prop>, Text> {
         }
     }
     if !root {
-        return Err(Text::new(&m::XML_NO_MAPPER, vec![]));
+        return Err(Text::new(m::XML_NO_MAPPER, vec![]));
     }
     if depth != 0 {
-        return Err(Text::new(&m::XML_UNFINISHED, vec![]));
+        return Err(Text::new(m::XML_UNFINISHED, vec![]));
     }
     Ok(props)
 }
