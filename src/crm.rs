@@ -361,22 +361,24 @@ pub async fn bindings<H: Host>(
         }
     };
     if resp.status == 401 || resp.status == 403 {
-        return Err(VoipError::AuthRejected {
+        return Err(crate::error::Kind::AuthRejected {
             target: api_target(&base),
             settings: t!(m::RAW, field("elmaApiToken")),
             detail: resp.status_text(),
-        });
+        }
+        .into());
     }
     let list = resp
         .json()
         .filter(|_| resp.status == 200)
         .and_then(|v| v.get("bindings").and_then(Value::as_array).cloned());
     let Some(list) = list else {
-        return Err(VoipError::NotPbx {
+        return Err(crate::error::Kind::NotPbx {
             target: api_target(&base),
             setting: "elmaModuleCode",
             detail: t!(m::BINDINGS_BAD, resp.status_text(), resp.snippet(80)),
-        });
+        }
+        .into());
     };
     Ok(Some(
         list.iter()
@@ -622,15 +624,16 @@ async fn resolve<H: Host>(
     let mut user = s.crm.responsible_field.as_deref();
     for app in APPS {
         let mut result = search(host, s, app, &values, user).await;
-        if let Err(
-            e @ VoipError::Setting {
+        let manager_field = matches!(&result, Err(e) if matches!(
+            **e,
+            crate::error::Kind::Setting {
                 code: "crmResponsibleField",
                 ..
-            },
-        ) = result
-        {
+            }
+        ));
+        if manager_field {
             // The caller can still be named without their manager: search again without the field.
-            problem = problem.or(Some(e));
+            problem = problem.or(result.err());
             user = None;
             result = search(host, s, app, &values, None).await;
         }

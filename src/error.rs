@@ -9,10 +9,38 @@ use std::fmt;
 /// The longest piece of foreign text (a PBX's words, a network or storage error) a message quotes.
 pub const MAX_QUOTE_CHARS: usize = 300;
 
-/// Every failure the module reports. [`VoipError::render`] gives the full admin-facing sentence in
-/// the admin's language; `Display` gives it in English (for logs and tests).
+/// Every failure the module reports: a [`Kind`] on the heap, so that a `Result` carrying one is a
+/// pointer wide, not the 60 bytes of the largest kind, where the async code moves it from state to
+/// state (ARCHITECTURE.md, "Where the core's bytes are"). It reads as its kind (`Deref`);
+/// [`Kind::render`] gives the full admin-facing sentence in the admin's language; `Display` gives it
+/// in English (for logs and tests).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum VoipError {
+pub struct VoipError(Box<Kind>);
+
+impl From<Kind> for VoipError {
+    fn from(kind: Kind) -> VoipError {
+        VoipError(Box::new(kind))
+    }
+}
+
+impl std::ops::Deref for VoipError {
+    type Target = Kind;
+
+    fn deref(&self) -> &Kind {
+        &self.0
+    }
+}
+
+impl VoipError {
+    /// The kind, owned.
+    pub fn into_kind(self) -> Kind {
+        *self.0
+    }
+}
+
+/// What failed, with what the admin needs to act on it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
     /// A settings field is missing or malformed.
     Setting {
         /// The field code.
@@ -90,39 +118,44 @@ pub enum VoipError {
 impl VoipError {
     /// A settings problem: the field, then `problem`.
     pub fn setting(code: &'static str, problem: impl Into<Text>) -> VoipError {
-        VoipError::Setting {
+        Kind::Setting {
             code,
             problem: problem.into(),
         }
+        .into()
     }
 
     /// A provider-side failure with a complete sentence.
     pub fn provider(message: impl Into<Text>) -> VoipError {
-        VoipError::Provider {
+        Kind::Provider {
             message: message.into(),
         }
+        .into()
     }
 
     /// Unusable input with a complete sentence.
     pub fn bad_input(message: impl Into<Text>) -> VoipError {
-        VoipError::BadInput {
+        Kind::BadInput {
             message: message.into(),
         }
+        .into()
     }
 
     /// A fault of the module itself.
     pub fn module(detail: impl Into<Text>) -> VoipError {
-        VoipError::Module {
+        Kind::Module {
             detail: detail.into(),
         }
+        .into()
     }
 
     /// A failed storage read (`write` false) or write, with the storage's own text.
     pub fn storage(write: bool, detail: &str) -> VoipError {
-        VoipError::Storage {
+        Kind::Storage {
             write,
             detail: snippet(detail, 200),
         }
+        .into()
     }
 
     /// Refuses an answer with more than [`MAX_ANSWER_BYTES`] of body, as not the PBX's: `what`
@@ -137,11 +170,12 @@ impl VoipError {
         if size <= MAX_ANSWER_BYTES {
             return Ok(());
         }
-        Err(VoipError::NotPbx {
+        Err(Kind::NotPbx {
             target: target.clone(),
             setting,
             detail: t!(m::ANSWER_TOO_LARGE, what, size, MAX_ANSWER_BYTES),
-        })
+        }
+        .into())
     }
 
     /// Classifies a failed fetch (no HTTP response at all) into unreachable / timeout / TLS.
@@ -163,10 +197,11 @@ impl VoipError {
             || text.contains("timeout")
             || text.contains("timed out")
         {
-            return VoipError::Timeout {
+            return Kind::Timeout {
                 target: target.clone(),
                 secs: timeout_secs,
-            };
+            }
+            .into();
         }
         let tls_codes = [
             "CERT",
@@ -184,49 +219,53 @@ impl VoipError {
             || text.contains("ssl")
             || text.contains("tls")
         {
-            return VoipError::Tls {
+            return Kind::Tls {
                 target: target.clone(),
                 setting,
                 detail,
-            };
+            }
+            .into();
         }
-        VoipError::Unreachable {
+        Kind::Unreachable {
             target: target.clone(),
             setting,
             detail,
         }
+        .into()
     }
+}
 
+impl Kind {
     /// A short stable name of the variant, for the JS side and tests.
     pub fn kind(&self) -> &'static str {
         match self {
-            VoipError::Setting { .. } => "setting",
-            VoipError::Unreachable { .. } => "unreachable",
-            VoipError::Timeout { .. } => "timeout",
-            VoipError::Tls { .. } => "tls",
-            VoipError::AuthRejected { .. } => "auth",
-            VoipError::NotPbx { .. } => "not_pbx",
-            VoipError::Provider { .. } => "provider",
-            VoipError::Storage { .. } => "storage",
-            VoipError::Module { .. } => "module",
-            VoipError::BadInput { .. } => "bad_input",
+            Kind::Setting { .. } => "setting",
+            Kind::Unreachable { .. } => "unreachable",
+            Kind::Timeout { .. } => "timeout",
+            Kind::Tls { .. } => "tls",
+            Kind::AuthRejected { .. } => "auth",
+            Kind::NotPbx { .. } => "not_pbx",
+            Kind::Provider { .. } => "provider",
+            Kind::Storage { .. } => "storage",
+            Kind::Module { .. } => "module",
+            Kind::BadInput { .. } => "bad_input",
         }
     }
 
     /// The whole message as a text of the catalogue.
     pub fn text(&self) -> Text {
         match self {
-            VoipError::Setting { code, problem } => {
+            Kind::Setting { code, problem } => {
                 t!(m::ERR_SETTING, field(code), problem.clone())
             }
-            VoipError::Unreachable {
+            Kind::Unreachable {
                 target,
                 setting,
                 detail,
             } => {
                 t!(m::ERR_UNREACHABLE, target.clone(), detail, field(setting))
             }
-            VoipError::Timeout { target, secs } => {
+            Kind::Timeout { target, secs } => {
                 t!(
                     m::ERR_TIMEOUT,
                     target.clone(),
@@ -234,14 +273,14 @@ impl VoipError {
                     field("requestTimeoutSec")
                 )
             }
-            VoipError::Tls {
+            Kind::Tls {
                 target,
                 setting,
                 detail,
             } => {
                 t!(m::ERR_TLS, target.clone(), detail, field(setting))
             }
-            VoipError::AuthRejected {
+            Kind::AuthRejected {
                 target,
                 settings,
                 detail,
@@ -253,7 +292,7 @@ impl VoipError {
                     settings.clone()
                 )
             }
-            VoipError::NotPbx {
+            Kind::NotPbx {
                 target,
                 setting,
                 detail,
@@ -265,7 +304,7 @@ impl VoipError {
                     field(setting)
                 )
             }
-            VoipError::Storage { write, detail } => {
+            Kind::Storage { write, detail } => {
                 let msg = if *write {
                     m::ERR_STORAGE_WRITE
                 } else {
@@ -273,12 +312,12 @@ impl VoipError {
                 };
                 Text::of(msg, [detail.into()])
             }
-            VoipError::Module { detail } => t!(
+            Kind::Module { detail } => t!(
                 m::ERR_MODULE,
                 crate::VERSION,
                 snippet(&detail.to_string(), MAX_QUOTE_CHARS)
             ),
-            VoipError::Provider { message } | VoipError::BadInput { message } => message.clone(),
+            Kind::Provider { message } | Kind::BadInput { message } => message.clone(),
         }
     }
 
@@ -287,7 +326,7 @@ impl VoipError {
     pub fn render(&self, lang: Lang) -> String {
         let text = self.text().render(lang);
         match self {
-            VoipError::AuthRejected { .. } | VoipError::NotPbx { .. } => capitalised(text),
+            Kind::AuthRejected { .. } | Kind::NotPbx { .. } => capitalised(text),
             _ => text,
         }
     }
@@ -394,17 +433,19 @@ mod tests {
             t!(crm::API_TARGET, "https://co.elma365.ru"),
         ];
         for target in targets {
-            let errors = [
-                VoipError::AuthRejected {
+            let errors: [VoipError; 2] = [
+                Kind::AuthRejected {
                     target: target.clone(),
                     settings: Text::raw("oktellLogin"),
                     detail: Text::raw("401"),
-                },
-                VoipError::NotPbx {
+                }
+                .into(),
+                Kind::NotPbx {
                     target: target.clone(),
                     setting: "oktellUrl",
                     detail: Text::raw("<html>"),
-                },
+                }
+                .into(),
             ];
             for e in errors {
                 for lang in [Lang::Ru, Lang::En] {
@@ -637,9 +678,10 @@ mod tests {
         let long = "e".repeat(100_000);
         let f = failure(&long, &long);
         assert!(f.detail().chars().count() < 250, "{}", f.detail().len());
-        let e = VoipError::Module {
+        let e: VoipError = Kind::Module {
             detail: Text::raw(long.clone()),
-        };
+        }
+        .into();
         assert!(e.to_string().chars().count() < 500);
         assert!(VoipError::storage(false, &long).to_string().chars().count() < 500);
     }

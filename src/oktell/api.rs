@@ -54,11 +54,12 @@ pub fn response<'a>(
     }
     match outcome {
         Outcome::Response(r) if r.status == 401 || r.status == 403 => {
-            Err(VoipError::AuthRejected {
+            Err(crate::error::Kind::AuthRejected {
                 target: target(s),
                 settings: auth_hint(s),
                 detail: t!(m::AUTH_DETAIL, r.status, what),
-            })
+            }
+            .into())
         }
         Outcome::Response(r) => Ok(r),
         Outcome::Failure(f) => Err(VoipError::from_failure(

@@ -226,11 +226,12 @@ pub(crate) fn xml_directory(s: &Settings, outcome: &Outcome) -> Result<String, V
 }
 
 fn not_oktell(s: &Settings, what: &str, r: &HttpResponse) -> VoipError {
-    VoipError::NotPbx {
+    crate::error::Kind::NotPbx {
         target: api::target(s),
         setting: "oktellUrl",
         detail: t!(m::NOT_OKTELL, what, r.status_text(), r.snippet(60)),
     }
+    .into()
 }
 
 /// `wp_autocallstart?user=<src>&number=<dst>&sequence=back` (+ `direction=pbx` for an internal
@@ -301,9 +302,10 @@ fn license_serial(s: &Settings, outcome: &Outcome) -> Result<String, VoipError> 
     if r.status == 200 && serial_like && !api::is_html(r) {
         return Ok(body.to_string());
     }
-    Err(VoipError::NotPbx {
+    Err(crate::error::Kind::NotPbx {
         target: api::target(s),
         setting: "oktellUrl",
         detail: t!(m::NOT_SERIAL, r.status_text(), r.snippet(60)),
-    })
+    }
+    .into())
 }

@@ -102,17 +102,18 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
     let json = resp.json().filter(|v| v.get("result").is_some());
     if resp.status == 401 || resp.status == 403 {
         let detail = json.as_ref().map(result_message).filter(|m| !m.is_empty());
-        return Err(VoipError::AuthRejected {
+        return Err(crate::error::Kind::AuthRejected {
             target: target(rt),
             settings: auth_settings(),
             detail: match detail {
                 Some(d) => t!(m::AUTH_DETAIL_SAID, resp.status, method, d),
                 None => t!(m::AUTH_DETAIL, resp.status, method),
             },
-        });
+        }
+        .into());
     }
     let Some(json) = json else {
-        return Err(VoipError::NotPbx {
+        return Err(crate::error::Kind::NotPbx {
             target: target(rt),
             setting: "rtApiUrl",
             detail: t!(
@@ -121,7 +122,8 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
                 method,
                 resp.snippet(80)
             ),
-        });
+        }
+        .into());
     };
     match result_code(&json) {
         Some(0) => Ok(json),
@@ -129,11 +131,12 @@ pub fn check(s: &Settings, method: &str, resp: &HttpResponse) -> Result<Value, V
             let message = result_message(&json);
             let code = code.map_or_else(|| "?".to_string(), |c| c.to_string());
             if looks_like_auth_failure(&message) {
-                return Err(VoipError::AuthRejected {
+                return Err(crate::error::Kind::AuthRejected {
                     target: target(rt),
                     settings: auth_settings(),
                     detail: t!(m::AUTH_DETAIL_RESULT, code, method, message),
-                });
+                }
+                .into());
             }
             Err(VoipError::provider(if message.is_empty() {
                 t!(m::REFUSED, method, code)

@@ -1,7 +1,7 @@
 //! Click-to-call (`call_back`) and recordings (`get_record`): request building and answer checks.
 
 use super::api;
-use crate::error::VoipError;
+use crate::error::{Kind, VoipError};
 use crate::http::{snippet, HttpRequest, HttpResponse};
 use crate::i18n::{rostelecom as m, t, Text};
 use crate::phone::{self, Number, MAX_EXTENSION_DIGITS};
@@ -76,14 +76,12 @@ pub fn call_back(s: &Settings, from: &Caller, to: &str) -> HttpRequest {
 
 /// Words a failed `call_back` so that it names both numbers and says it was not retried.
 pub fn call_back_error(e: VoipError, from: &str, to: &str) -> VoipError {
-    match e {
-        VoipError::Provider { message } => {
-            VoipError::provider(t!(m::CALL_FAILED, from, to, message))
+    match &*e {
+        Kind::Provider { message } => {
+            VoipError::provider(t!(m::CALL_FAILED, from, to, message.clone()))
         }
-        e @ VoipError::Timeout { .. } => {
-            VoipError::provider(t!(m::CALL_TIMED_OUT, from, to, e.text()))
-        }
-        other => other,
+        Kind::Timeout { .. } => VoipError::provider(t!(m::CALL_TIMED_OUT, from, to, e.text())),
+        _ => e,
     }
 }
 
@@ -154,7 +152,7 @@ pub fn record_url(s: &Settings, session: &str, resp: &HttpResponse) -> Result<St
             _ => Err(no_record(t!(m::RECORD_NO_LINK))),
         },
         // Checked, so the answer is a JSON result of a sane size.
-        Err(e @ VoipError::Provider { .. }) => {
+        Err(e) if matches!(*e, Kind::Provider { .. }) => {
             let json = resp.json().unwrap_or_default();
             match api::result_code(&json).filter(|c| *c > 0) {
                 Some(code) => {
