@@ -48709,13 +48709,6 @@ CLOSURE_DTORS.register(real, state, state);
 return real;
 }
 function passStringToWasm0(arg: any, malloc: any, realloc: any) {
-if (realloc === undefined) {
-const buf = cachedTextEncoder.encode(arg);
-const ptr = malloc(buf.length, 1) >>> 0;
-getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
-WASM_VECTOR_LEN = buf.length;
-return ptr;
-}
 let len = arg.length;
 let ptr = malloc(len, 1) >>> 0;
 const mem = getUint8ArrayMemory0();
@@ -48772,12 +48765,7 @@ return wasm;
 function initSync(module: any) {
 if (wasm !== undefined) return wasm;
 if (module !== undefined) {
-if (Object.getPrototypeOf(module) === Object.prototype) {
-({module} = module)
-} else {
-// @ts-ignore
-console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
-}
+({module} = module);
 }
 const imports = __wbg_get_imports();
 const instance = { exports: module(imports) };

@@ -102,6 +102,16 @@ function syncOnlyGlue(glueFile, js = false) {
   out = cut(out, '    async function __wbg_load(', '    function initSync(');
   out = cut(out, '    async function __wbg_init(', '    return Object.assign(');
   out = out.replace('return Object.assign(__wbg_init, { initSync }, exports);', 'return Object.assign({ initSync }, exports);');
+  // Two branches no call of this script takes: initSync's for the deprecated bare-module argument (prelude.ts always
+  // passes `{ module }`), and passStringToWasm0's for a core without `realloc` (every call passes it).
+  const deprecated = /if \(Object\.getPrototypeOf\(module\) === Object\.prototype\) \{\s*\(\{module\} = module\)\s*\} else \{\s*console\.warn\('using deprecated parameters for `initSync\(\)`; pass a single object instead'\)\s*\}/;
+  if (!deprecated.test(out)) throw new Error('wasm-bindgen glue changed shape: cannot find initSync\'s deprecated-argument branch');
+  out = out.replace(deprecated, '({module} = module);');
+  const calls = out.match(/passStringToWasm0\([^)]*\)/g) || [];
+  if (calls.length < 2 || !calls.every((c) => c === 'passStringToWasm0(arg, malloc, realloc)' || c.endsWith(', wasm.__wbindgen_realloc)'))) {
+    throw new Error(`wasm-bindgen glue changed shape: a passStringToWasm0 call without realloc (${calls.join('; ')})`);
+  }
+  out = cut(out, '        if (realloc === undefined) {', '        let len = arg.length;');
   if (/(^|[^.\w])fetch\(|document\.|import\.meta|require\(/.test(out)) throw new Error('glue still loads something by itself');
   out = withoutComments(trapGuardedGlue(out));
   if (js) {
