@@ -31,13 +31,6 @@ impl std::ops::Deref for VoipError {
     }
 }
 
-impl VoipError {
-    /// The kind, owned.
-    pub fn into_kind(self) -> Kind {
-        *self.0
-    }
-}
-
 /// What failed, with what the admin needs to act on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
