@@ -228,20 +228,25 @@ pub fn null() -> Json {
     "null".into()
 }
 
-/// The unit enums are written as their variant's name, as serde writes them.
-macro_rules! names {
-    ($($t:ident { $($v:ident),* })*) => {$(
-        impl ToJson for $t {
-            fn write_json(&self, out: &mut String) {
-                json::write_string(match self { $($t::$v => stringify!($v)),* }, out);
-            }
-        }
-    )*};
-}
-names! {
-    EventKind { NotifyStart, NotifyAnswer, NotifyEnd, NotifyOutStart, NotifyOutEnd, NotifyInternal }
-    Direction { In, Out, Internal }
-    Disposition { Answered, Busy, NoAnswer, Cancel, Failed, Unknown }
+// The unit enums are written as their variants' names, as serde writes them.
+json::names! {
+    EventKind {
+        NotifyStart => "NotifyStart",
+        NotifyAnswer => "NotifyAnswer",
+        NotifyEnd => "NotifyEnd",
+        NotifyOutStart => "NotifyOutStart",
+        NotifyOutEnd => "NotifyOutEnd",
+        NotifyInternal => "NotifyInternal",
+    }
+    Direction { In => "In", Out => "Out", Internal => "Internal" }
+    Disposition {
+        Answered => "Answered",
+        Busy => "Busy",
+        NoAnswer => "NoAnswer",
+        Cancel => "Cancel",
+        Failed => "Failed",
+        Unknown => "Unknown",
+    }
 }
 
 impl ToJson for Member {

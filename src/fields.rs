@@ -307,28 +307,16 @@ pub fn field(code: &'static str) -> Arg {
     Arg::Field(code, field_by_code(code).label)
 }
 
-impl ToJson for Scope {
-    fn write_json(&self, out: &mut String) {
-        let name = match self {
-            Scope::All => "all",
-            Scope::Oktell => "oktell",
-            Scope::Rostelecom => "rostelecom",
-        };
-        name.write_json(out);
-    }
-}
-
-impl ToJson for Kind {
-    fn write_json(&self, out: &mut String) {
-        let name = match self {
-            Kind::String => "string",
-            Kind::Secret => "secret",
-            Kind::Text => "text",
-            Kind::Number => "number",
-            Kind::Choice => "choice",
-            Kind::App => "app",
-        };
-        name.write_json(out);
+// serde's `rename_all = "lowercase"`.
+crate::json::names! {
+    Scope { All => "all", Oktell => "oktell", Rostelecom => "rostelecom" }
+    Kind {
+        String => "string",
+        Secret => "secret",
+        Text => "text",
+        Number => "number",
+        Choice => "choice",
+        App => "app",
     }
 }
 

@@ -12,6 +12,7 @@
 use serde_json::Value;
 
 mod write;
+pub(crate) use write::names;
 pub use write::{string as write_string, to_string, Obj, ToJson};
 
 /// A value read from JSON, or what was wrong with it.

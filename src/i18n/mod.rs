@@ -143,31 +143,23 @@ pub const fn packed_len(s: &str) -> usize {
 
 /// Packs `s` (see [`Packed`]); used by [`catalogue!`] at compile time.
 pub const fn pack<const N: usize>(s: &str) -> [u8; N] {
-    pack_after::<N>(&[], s)
+    pack_into([0; N], 0, s)
 }
 
 /// A message's bytes ([`Msg`]): `en`, [`SEPARATOR`], then `ru` packed; `N` is
 /// `en.len() + 1 + packed_len(ru)`. Used by [`catalogue!`] at compile time.
 pub const fn message<const N: usize>(en: &str, ru: &str) -> [u8; N] {
-    let en = en.as_bytes();
-    let mut head = [SEPARATOR; N];
-    let mut i = 0;
+    let (en, mut out, mut i) = (en.as_bytes(), [SEPARATOR; N], 0);
     while i < en.len() {
-        head[i] = en[i];
+        out[i] = en[i];
         i += 1;
     }
-    let (head, _) = head.split_at(en.len() + 1);
-    pack_after::<N>(head, ru)
+    pack_into(out, en.len() + 1, ru)
 }
 
-/// `head`, then `s` packed, in `N` bytes.
-const fn pack_after<const N: usize>(head: &[u8], s: &str) -> [u8; N] {
-    let (bytes, mut out, mut i, mut j) = (s.as_bytes(), [0u8; N], 0, head.len());
-    let mut k = 0;
-    while k < head.len() {
-        out[k] = head[k];
-        k += 1;
-    }
+/// `out` with `s` packed into it from byte `j` on.
+const fn pack_into<const N: usize>(mut out: [u8; N], mut j: usize, s: &str) -> [u8; N] {
+    let (bytes, mut i) = (s.as_bytes(), 0);
     while i < bytes.len() {
         let (c, next) = next_char(bytes, i);
         out[j] = if c < 0x80 {

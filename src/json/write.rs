@@ -71,6 +71,19 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// Implements [`ToJson`] for unit enums, each variant written as the string given for it (serde's
+/// unit variants, with any `rename_all` applied by hand): `names! { Scope { All => "all", … } }`.
+macro_rules! names {
+    ($($t:ident { $($v:ident => $name:literal),* $(,)? })*) => {$(
+        impl $crate::json::ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                $crate::json::write_string(match self { $($t::$v => $name),* }, out);
+            }
+        }
+    )*};
+}
+pub(crate) use names;
+
 /// Writes `s` as a JSON string.
 pub fn string(s: &str, out: &mut String) {
     out.push('"');
