@@ -69,10 +69,10 @@
   /**
    * The core's wasm bytes from the embedded text, with one plain JS loop and everything else native:
    * `text` is the base93 of the unpacker (its first `unpackerChars` characters, `unpackerSize` bytes) followed by
-   * the base93 of the core packed as raw LZMA (`packedSize` bytes). The text is copied into the memory of stage 0
-   * (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which decodes both parts in place;
-   * the unpacker (loader/, a small raw LZMA decoder after Igor Pavlov's LzmaSpec) then decodes the core into
-   * exactly `size` bytes, 16 KiB a call. `tick(phase)` marks each phase's end (the decoding's phase keeps its old name, 'inflate',
+   * the base93 of the core packed as one Zstandard frame (`packedSize` bytes). The text is copied into the memory of
+   * stage 0 (loader/stage0.wat, a wasm of a few hundred bytes, given as `stage0` bytes) which decodes both parts in
+   * place; the unpacker (loader/, a small Zstandard decoder that checks the frame's checksum) then decodes the core
+   * into exactly `size` bytes, a block (at least 16 KiB) a call. `tick(phase)` marks each phase's end (the decoding's phase keeps its old name, 'inflate',
    * which the benchmark reports).
    */
   function unpackCore(stage0: number[], text: string, unpackerChars: number, unpackerSize: number, packedSize: number, size: number, tick: (phase: string) => void): Uint8Array {

