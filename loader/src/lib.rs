@@ -113,6 +113,11 @@ impl<'a> Back<'a> {
         self.skip(n);
         v
     }
+    /// [`Back::read`] out of line, for the reads outside the hot loops.
+    #[inline(never)]
+    fn read_cold(&mut self, n: u32) -> u64 {
+        self.read(n)
+    }
 }
 
 /// An FSE decoding table of up to 2^9 states: each state's symbol, and how to find the next state
@@ -274,7 +279,10 @@ impl Huf {
             let taken = fse.read(b, 6, 12)?;
             let mut br = Back::new(b.get(taken..)?)?;
             // Two states take turns; when the stream runs out, the other one's symbol is the last.
-            let mut state = [br.read(fse.log) as usize, br.read(fse.log) as usize];
+            let mut state = [
+                br.read_cold(fse.log) as usize,
+                br.read_cold(fse.log) as usize,
+            ];
             let mut n = 0;
             let mut k = 0;
             loop {
@@ -284,7 +292,7 @@ impl Huf {
                 let s = state[k] & 511;
                 w[n] = fse.sym[s];
                 n += 1;
-                state[k] = usize::from(fse.base[s]) + br.read(u32::from(fse.bits[s])) as usize;
+                state[k] = usize::from(fse.base[s]) + br.read_cold(u32::from(fse.bits[s])) as usize;
                 k ^= 1;
                 if br.pos < 0 {
                     w[n] = fse.sym[state[k] & 511];
@@ -543,9 +551,9 @@ impl Dec {
             let mut br = Back::new(d.get(at..)?)?;
             let lits = &self.lit[..n];
             let [ll_t, of_t, ml_t] = &self.fse;
-            let mut ll = br.read(ll_t.log) as usize;
-            let mut of = br.read(of_t.log) as usize;
-            let mut ml = br.read(ml_t.log) as usize;
+            let mut ll = br.read_cold(ll_t.log) as usize;
+            let mut of = br.read_cold(of_t.log) as usize;
+            let mut ml = br.read_cold(ml_t.log) as usize;
             for i in 0..count {
                 let (ll_code, of_code, ml_code) =
                     (ll_t.sym[ll & 511], of_t.sym[of & 511], ml_t.sym[ml & 511]);
